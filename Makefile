@@ -1,0 +1,37 @@
+# ccpulse: `make run` installs, builds and shows your sessions; `make test` runs every test.
+BUN := node_modules/.bin/bun
+PREFIX ?= $(HOME)/.local
+SOURCES := $(shell find src -name '*.ts') package.json
+
+.PHONY: run build check test install uninstall clean bench
+
+run: dist/ccpulse
+	@./dist/ccpulse
+
+build: dist/ccpulse
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# --no-compile-autoload-*: a compiled binary would otherwise load .env and bunfig.toml from whatever
+# directory the prompt or tmux happens to be in.
+dist/ccpulse: node_modules/.installed $(SOURCES)
+	$(BUN) build src/cli.ts --compile --minify --sourcemap \
+	  --no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile $@
+
+check: node_modules/.installed
+	node_modules/.bin/tsc -p .
+
+test: check dist/ccpulse
+	$(BUN) test
+
+install: dist/ccpulse
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 dist/ccpulse $(DESTDIR)$(PREFIX)/bin/ccpulse
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/ccpulse
+
+clean:
+	rm -rf dist

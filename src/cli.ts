@@ -1,0 +1,63 @@
+import pkg from "../package.json" with { type: "json" };
+import { parseArgs } from "./args.ts";
+import { type Command, flagError, helpText } from "./commands/command.ts";
+import { compact } from "./commands/compact.ts";
+import { json } from "./commands/json.ts";
+import { list } from "./commands/list.ts";
+import { prompt } from "./commands/prompt.ts";
+
+const COMMANDS: readonly Command[] = [list, compact, prompt, json];
+const VALUE_FLAGS = new Set(COMMANDS.flatMap((c) => Object.entries(c.flags).filter(([, f]) => f.values).map(([n]) => n)));
+
+const USAGE = `ccpulse ${pkg.version}: which Claude Code sessions are busy, asking or idle, and what they used
+
+Usage: ccpulse [command] [options]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(10)}${c.summary}`).join("\n")}
+  help      this text, or 'ccpulse help <command>'
+
+Options: -h, --help   -V, --version
+Reads CLAUDE_CONFIG_DIR (comma-separated), else ~/.claude and ~/.config/claude.
+Cache: \${XDG_CACHE_HOME:-~/.cache}/ccpulse.`;
+
+// Bun.write on fd 1, not process.stdout: touching process.stdout costs ~10 ms in a compiled binary.
+const out = (text: string) => (text === "" ? undefined : Bun.write(Bun.stdout, `${text}\n`));
+
+async function main(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv, VALUE_FLAGS);
+  if (args.flags.has("version")) {
+    await out(pkg.version);
+    return 0;
+  }
+  if (args.command === "help") {
+    const topic = COMMANDS.find((c) => c.name === args.positionals[0]);
+    await out(topic ? helpText(topic) : USAGE);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === (args.command ?? "list"));
+  if (!command) {
+    console.error(`ccpulse: unknown command '${args.command}' (see ccpulse --help)`);
+    return 2;
+  }
+  if (args.flags.has("help")) {
+    await out(args.command === undefined ? USAGE : helpText(command));
+    return 0;
+  }
+  const problem = flagError(command, args);
+  if (problem) {
+    console.error(`ccpulse: ${problem}`);
+    return command.quietOnError ? 0 : 2;
+  }
+  try {
+    await out(await command.run(args, process.env));
+    return 0;
+  } catch (error) {
+    // One line, never a stack trace: this output may land in a status bar or a prompt.
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`ccpulse ${command.name}: ${message.split("\n")[0]}`);
+    return command.quietOnError ? 0 : 1;
+  }
+}
+
+process.exitCode = await main(Bun.argv.slice(2));

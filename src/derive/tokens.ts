@@ -1,0 +1,107 @@
+import * as v from "valibot";
+
+const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+
+/** Token totals in Claude Code's four billing categories, cache writes also split by TTL. */
+export const TokensSchema = v.object({
+  input: count,
+  cacheWrite: count,
+  cacheWrite5m: count,
+  cacheWrite1h: count,
+  cacheRead: count,
+  output: count,
+});
+export type Tokens = v.InferOutput<typeof TokensSchema>;
+
+export const zeroTokens = (): Tokens => ({ input: 0, cacheWrite: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 0 });
+
+export function addTokens(into: Tokens, add: Tokens, sign: 1 | -1 = 1): Tokens {
+  into.input += sign * add.input;
+  into.cacheWrite += sign * add.cacheWrite;
+  into.cacheWrite5m += sign * add.cacheWrite5m;
+  into.cacheWrite1h += sign * add.cacheWrite1h;
+  into.cacheRead += sign * add.cacheRead;
+  into.output += sign * add.output;
+  return into;
+}
+
+export const sumTokens = (list: readonly Tokens[]): Tokens => list.reduce((acc, t) => addTokens(acc, t), zeroTokens());
+
+/** The size ccusage compares when two rows of one message collide (input + output + both cache counts). */
+export const tokenCount = (t: Tokens): number => t.input + t.output + t.cacheWrite + t.cacheRead;
+
+const nonNegative = (x: unknown): number => (typeof x === "number" && Number.isFinite(x) && x > 0 ? Math.floor(x) : 0);
+
+/**
+ * Tokens of one API `usage` object. The 1h share is clamped to the cache-write total and the rest is 5m,
+ * as Claude Code's Ctn/rK do (pricing.md §2a): real captures write cache_creation_input_tokens 1422
+ * with both ephemeral counts 0.
+ */
+export function usageTokens(usage: Record<string, unknown>): Tokens {
+  const cacheWrite = nonNegative(usage.cache_creation_input_tokens);
+  const split = usage.cache_creation;
+  const oneHourRaw = split && typeof split === "object" ? nonNegative((split as Record<string, unknown>).ephemeral_1h_input_tokens) : 0;
+  const cacheWrite1h = Math.min(oneHourRaw, cacheWrite);
+  return {
+    input: nonNegative(usage.input_tokens),
+    cacheWrite,
+    cacheWrite5m: cacheWrite - cacheWrite1h,
+    cacheWrite1h,
+    cacheRead: nonNegative(usage.cache_read_input_tokens),
+    output: nonNegative(usage.output_tokens),
+  };
+}
+
+/** One assistant row's usage, as the transcript reader hands it over. */
+export interface UsageRow {
+  readonly messageId?: string;
+  readonly requestId?: string;
+  readonly model?: string;
+  readonly sidechain: boolean;
+  readonly tokens: Tokens;
+}
+
+// Rows of one API response are written back to back (one per content block, format doc §2.7), so
+// dedupe needs only the last few keys, not the whole history: memory stays flat however long the file.
+const RECENT_KEYS = 16;
+
+export const TallySchema = v.object({
+  tokens: TokensSchema,
+  model: v.optional(v.string()),
+  recent: v.array(v.tuple([v.string(), TokensSchema])),
+});
+/** Running totals of one transcript file plus what dedupe needs to go on from its offset. */
+export type Tally = v.InferOutput<typeof TallySchema>;
+
+export const emptyTally = (): Tally => ({ tokens: zeroTokens(), recent: [] });
+
+// Local notices and errors (rate limits among them) carry model "<synthetic>" and zero usage.
+const SYNTHETIC_MODEL = "<synthetic>";
+
+/**
+ * Adds a row to a file's tally (mutates it: this runs once per assistant row on the cold path).
+ * Dedupe follows ccusage: key message.id + requestId, keep the row with the larger total; a row whose
+ * id or requestId is present but empty is skipped. `isReplay` says a sidechain row repeats a message of
+ * the parent transcript (a /btw side question replays them with another requestId): counted once, there.
+ */
+export function addRow(tally: Tally, row: UsageRow, isReplay: (messageId: string) => boolean = () => false): void {
+  if (row.model === SYNTHETIC_MODEL) return;
+  if (row.messageId === "" || row.requestId === "") return;
+  if (row.sidechain && row.messageId !== undefined && isReplay(row.messageId)) return;
+  if (row.model) tally.model = row.model;
+  if (row.messageId === undefined) {
+    addTokens(tally.tokens, row.tokens);
+    return;
+  }
+  const key = `${row.messageId}\u0000${row.requestId ?? ""}`;
+  const seen = tally.recent.find((entry) => entry[0] === key);
+  if (seen) {
+    if (tokenCount(row.tokens) <= tokenCount(seen[1])) return;
+    addTokens(addTokens(tally.tokens, seen[1], -1), row.tokens);
+    seen[1] = { ...row.tokens };
+    return;
+  }
+  addTokens(tally.tokens, row.tokens);
+  tally.recent.push([key, { ...row.tokens }]);
+  if (tally.recent.length > RECENT_KEYS) tally.recent.shift();
+}

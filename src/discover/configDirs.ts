@@ -1,0 +1,29 @@
+import { type Env, homeDir } from "../env.ts";
+
+/**
+ * The Claude config dirs to watch. CLAUDE_CONFIG_DIR is a comma-separated list (as ccusage reads it);
+ * without it, `~/.claude` and `~/.config/claude`, each only when it exists.
+ */
+export async function configDirs(env: Env): Promise<string[]> {
+  const listed = env.CLAUDE_CONFIG_DIR;
+  if (listed !== undefined && listed.trim() !== "") {
+    const dirs = listed.split(",").map((d) => d.trim()).filter((d) => d !== "");
+    return [...new Set(dirs.map(stripTrailingSlash))];
+  }
+  const home = homeDir(env);
+  const candidates = [`${home}/.claude`, `${home}/.config/claude`];
+  const present = await Promise.all(candidates.map(isDirectory));
+  return candidates.filter((_, i) => present[i]);
+}
+
+function stripTrailingSlash(dir: string): string {
+  return dir.length > 1 ? dir.replace(/\/+$/, "") : dir;
+}
+
+export async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await Bun.file(path).stat()).isDirectory();
+  } catch {
+    return false;
+  }
+}

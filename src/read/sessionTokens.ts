@@ -1,0 +1,179 @@
+import { encodeProjectDir } from "../discover/projectDir.ts";
+import { type Tally, type Tokens, addRow, emptyTally, sumTokens, zeroTokens } from "../derive/tokens.ts";
+import { type Cursor, type SessionCache, cachePath, loadCache, saveCache } from "./tokenCache.ts";
+import { scanTranscript } from "./transcript.ts";
+
+export interface SessionTokens {
+  readonly tokens: Tokens;
+  readonly model?: string;
+  readonly transcript?: string;
+}
+
+export interface TranscriptOwner {
+  readonly configDir: string;
+  readonly sessionId: string;
+  readonly cwd?: string;
+  readonly updatedAt?: number;
+}
+
+// Session ids are UUIDs; anything else from disk is not allowed to become part of a path or a glob.
+const SAFE_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+interface FileStat {
+  readonly dev: number;
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly isFile: boolean;
+  readonly isDirectory: boolean;
+}
+
+async function statOf(path: string): Promise<FileStat | undefined> {
+  try {
+    const s = await Bun.file(path).stat();
+    return { dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, isFile: s.isFile(), isDirectory: s.isDirectory() };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Token totals of one session: its transcript `projects/<encoded cwd>/<id>.jsonl` plus its sub-agent
+ * transcripts `<id>/subagents/**\/*.jsonl`, read through the offset cache so a call reads only bytes
+ * appended since the last one.
+ */
+export async function readSessionTokens(owner: TranscriptOwner, cacheDir: string): Promise<SessionTokens> {
+  if (!SAFE_ID.test(owner.sessionId)) return { tokens: zeroTokens() };
+  const path = cachePath(cacheDir, owner.configDir, owner.sessionId);
+  const cache = await loadCache(path, owner.configDir, owner.sessionId);
+  const located = await locateTranscript(owner, cache);
+  let dirty = located.dirty;
+  const transcript = located.path;
+  if (transcript === undefined) {
+    if (dirty) await saveCache(path, cache);
+    return { tokens: zeroTokens() };
+  }
+  const subagents = await subagentFiles(transcript, owner.sessionId, cache);
+  dirty = subagents.dirty || dirty;
+
+  const mainIds = new Set(cache.mainIds);
+  const mainMoved = await advance(
+    cache,
+    transcript,
+    (tally, row) => {
+      addRow(tally, row);
+      if (!row.sidechain && row.messageId) mainIds.add(row.messageId);
+    },
+    () => mainIds.clear(),
+  );
+  if (mainMoved) cache.mainIds = [...mainIds];
+  dirty = mainMoved || dirty;
+  for (const file of subagents.files) {
+    dirty = (await advance(cache, file, (tally, row) => addRow(tally, row, (id) => mainIds.has(id)))) || dirty;
+  }
+  const wanted = new Set([transcript, ...subagents.files]);
+  for (const file of Object.keys(cache.files)) {
+    if (wanted.has(file)) continue;
+    delete cache.files[file];
+    dirty = true;
+  }
+  if (dirty) await saveCache(path, cache);
+
+  const subModels = subagents.files.map((f) => cache.files[f]?.tally.model).filter((m) => m !== undefined);
+  return {
+    tokens: sumTokens(Object.values(cache.files).map((c) => c.tally.tokens)),
+    model: cache.files[transcript]?.tally.model ?? subModels.at(-1),
+    transcript,
+  };
+}
+
+/**
+ * Brings one file's cursor up to date. Starts over when the file was replaced (other dev/inode) or
+ * shrank; reads nothing when its size is unchanged. Returns whether the cursor moved.
+ */
+async function advance(
+  cache: SessionCache,
+  file: string,
+  onRow: (tally: Tally, row: Parameters<typeof addRow>[1]) => void,
+  onReset: () => void = () => {},
+): Promise<boolean> {
+  const stat = await statOf(file);
+  if (!stat?.isFile) {
+    if (!(file in cache.files)) return false;
+    delete cache.files[file];
+    onReset();
+    return true;
+  }
+  let cursor: Cursor | undefined = cache.files[file];
+  if (cursor && cursor.dev === stat.dev && cursor.ino === stat.ino && cursor.size === stat.size) return false;
+  if (!cursor || cursor.dev !== stat.dev || cursor.ino !== stat.ino || stat.size < cursor.offset) {
+    cursor = { dev: stat.dev, ino: stat.ino, size: 0, offset: 0, tally: emptyTally() };
+    onReset();
+  }
+  const tally = cursor.tally;
+  const offset = await scanTranscript(file, cursor.offset, stat.size, (row) => onRow(tally, row));
+  cache.files[file] = { ...cursor, size: stat.size, offset };
+  return true;
+}
+
+async function locateTranscript(owner: TranscriptOwner, cache: SessionCache): Promise<{ path?: string; dirty: boolean }> {
+  const projects = `${owner.configDir}/projects`;
+  const name = `${owner.sessionId}.jsonl`;
+  const previous = cache.transcript;
+  const found = (path: string | undefined, searchedAt?: number) => {
+    const dirty = path !== previous || searchedAt !== cache.searchedAt;
+    cache.transcript = path;
+    cache.searchedAt = searchedAt;
+    return { path, dirty };
+  };
+  const candidates = [
+    ...(owner.cwd !== undefined ? [`${projects}/${encodeProjectDir(owner.cwd)}/${name}`] : []),
+    ...(previous !== undefined ? [previous] : []),
+  ];
+  for (const candidate of candidates) {
+    if ((await statOf(candidate))?.isFile) return found(candidate);
+  }
+  // A resumed session can keep writing into the project dir it started in (format doc §2.1). The
+  // search reads every project dir, so a session without a transcript yet (no prompt so far) repeats
+  // it only when its probe changed: the first prompt, which creates the file, always changes it.
+  const searchedAt = owner.updatedAt ?? 0;
+  if (previous === undefined && cache.searchedAt === searchedAt) return { dirty: false };
+  try {
+    for (const match of new Bun.Glob(`*/${name}`).scanSync({ cwd: projects, onlyFiles: true })) {
+      return found(`${projects}/${match}`);
+    }
+  } catch {
+    // no projects dir yet
+  }
+  return found(undefined, searchedAt);
+}
+
+/**
+ * Sub-agent transcripts, found again only when a directory below `<id>/subagents` changed its mtime
+ * (a new file or folder); appends to known files are caught by their own size.
+ */
+async function subagentFiles(transcript: string, sessionId: string, cache: SessionCache): Promise<{ files: string[]; dirty: boolean }> {
+  const root = `${transcript.slice(0, transcript.lastIndexOf("/"))}/${sessionId}/subagents`;
+  const known = Object.entries(cache.dirs);
+  const stats = await Promise.all(known.map(([dir]) => statOf(dir)));
+  const unchanged = known[0]?.[0] === root && known.every(([, mtime], i) => stats[i]?.isDirectory && stats[i]?.mtimeMs === mtime);
+  if (unchanged) return { files: Object.keys(cache.files).filter((f) => f.startsWith(`${root}/`)).sort(), dirty: false };
+
+  const rootStat = await statOf(root);
+  const dirs: Record<string, number> = {};
+  const files: string[] = [];
+  if (rootStat?.isDirectory) {
+    dirs[root] = rootStat.mtimeMs;
+    for (const entry of new Bun.Glob("**").scanSync({ cwd: root, onlyFiles: false, followSymlinks: false })) {
+      const full = `${root}/${entry}`;
+      if (entry.endsWith(".jsonl")) files.push(full);
+      else if (!entry.endsWith(".json")) {
+        const s = await statOf(full);
+        if (s?.isDirectory) dirs[full] = s.mtimeMs;
+      }
+    }
+  }
+  const dirty = JSON.stringify(dirs) !== JSON.stringify(cache.dirs);
+  cache.dirs = dirs;
+  return { files: files.sort(), dirty };
+}

@@ -1,0 +1,83 @@
+import * as v from "valibot";
+import { TallySchema } from "../derive/tokens.ts";
+
+// Bump when the cache layout or what a tally means changes: an older file is then rebuilt from byte 0.
+export const CACHE_VERSION = 1;
+
+const offset = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+
+/** Where one transcript file was read up to, and its tally at that point. */
+const CursorSchema = v.object({
+  dev: v.number(),
+  ino: v.number(),
+  size: offset,
+  offset,
+  tally: TallySchema,
+});
+export type Cursor = v.InferOutput<typeof CursorSchema>;
+
+/** The offset cache of one session: every transcript file that counts toward it. */
+export const SessionCacheSchema = v.object({
+  version: v.literal(CACHE_VERSION),
+  configDir: v.string(),
+  sessionId: v.string(),
+  transcript: v.optional(v.string()),
+  // The probe's updatedAt when `projects/*/<id>.jsonl` was last searched in vain: searched again only
+  // when the probe changes (a first prompt, which creates the transcript, always changes it).
+  searchedAt: v.optional(v.number()),
+  dirs: v.record(v.string(), v.number()),
+  files: v.record(v.string(), CursorSchema),
+  // Ids of the main file's messages, to drop their replays in sidechain files.
+  mainIds: v.array(v.string()),
+});
+export type SessionCache = v.InferOutput<typeof SessionCacheSchema>;
+
+export const emptyCache = (configDir: string, sessionId: string): SessionCache => ({
+  version: CACHE_VERSION,
+  configDir,
+  sessionId,
+  dirs: {},
+  files: {},
+  mainIds: [],
+});
+
+/** File name from a stable 64-bit hash: session ids come from disk and must never become a path. */
+export function cachePath(cacheDir: string, configDir: string, sessionId: string): string {
+  const key = Bun.hash.wyhash(`${configDir}\u0000${sessionId}`).toString(16).padStart(16, "0");
+  return `${cacheDir}/sessions-v${CACHE_VERSION}/${key}.json`;
+}
+
+/** A cache that is missing, unreadable, of another version or for another session reads as empty. */
+export async function loadCache(path: string, configDir: string, sessionId: string): Promise<SessionCache> {
+  try {
+    const parsed = v.safeParse(SessionCacheSchema, JSON.parse(await Bun.file(path).text()));
+    if (parsed.success && parsed.output.configDir === configDir && parsed.output.sessionId === sessionId) return parsed.output;
+  } catch {
+    // fall through: rebuilt from byte 0
+  }
+  return emptyCache(configDir, sessionId);
+}
+
+/**
+ * Atomic replace: a temp file in the same dir, then rename. Concurrent writers each rename a complete
+ * file, so a reader sees one whole state or another, never a mix; offsets and totals travel together,
+ * so a lost race costs a re-read, never a double count. Failures (full disk, read-only home, a
+ * directory in the way) are swallowed: the cache is an optimisation and the answer is already computed.
+ */
+export async function saveCache(path: string, cache: SessionCache): Promise<void> {
+  // node:fs only here, on the write path: importing it costs ~3 ms, which the warm path must not pay.
+  const fs = await import("node:fs");
+  const dir = path.slice(0, path.lastIndexOf("/"));
+  const temp = `${dir}/.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(temp, JSON.stringify(cache), { mode: 0o600 });
+    fs.renameSync(temp, path);
+  } catch {
+    try {
+      fs.unlinkSync(temp);
+    } catch {
+      // nothing was left behind
+    }
+  }
+}

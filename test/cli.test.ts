@@ -1,0 +1,153 @@
+/** The compiled binary, end to end, in throwaway homes. */
+import { beforeAll, describe, expect, test } from "bun:test";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import pkg from "../package.json" with { type: "json" };
+import { encodeProjectDir } from "../src/discover/projectDir.ts";
+import { BINARY, ROOT, liveProbe, makeHome, reviveProbes, runBinary, spawnSleeper, writeProbe } from "./helpers/home.ts";
+import { naiveTotals } from "./helpers/oracle.ts";
+import { response } from "./helpers/rows.ts";
+
+beforeAll(async () => {
+  if (!existsSync(BINARY)) {
+    const build = Bun.spawnSync(["make", "build"], { cwd: ROOT, stdout: "inherit", stderr: "inherit" });
+    if (build.exitCode !== 0) throw new Error("make build failed");
+  }
+});
+
+describe("ccpulse binary", () => {
+  test("--version and --help", async () => {
+    const home = makeHome();
+    expect((await runBinary(home, ["--version"])).stdout).toBe(`${pkg.version}\n`);
+    const help = await runBinary(home, ["--help"]);
+    expect(help.code).toBe(0);
+    for (const c of ["list", "compact", "prompt", "json"]) {
+      expect(help.stdout).toContain(c);
+      const sub = await runBinary(home, [c, "--help"]);
+      expect(sub.code).toBe(0);
+      expect(sub.stdout).toStartWith(`ccpulse ${c}: `);
+    }
+    expect((await runBinary(home, ["help", "prompt"])).stdout).toContain("--shell=zsh|bash|fish|plain");
+  });
+
+  test("a real capture: 1 asking, 1 busy, 1 idle in every output", async () => {
+    const home = makeHome("03-waiting");
+    reviveProbes(home);
+    const json = JSON.parse((await runBinary(home, ["json"])).stdout);
+    expect(json.counts).toEqual({ asking: 1, busy: 1, starting: 0, unknown: 0, idle: 1 });
+    expect(json.sessions[0]).toMatchObject({ name: "s2-0a", state: "asking", waitingFor: "permission prompt", tmux: "harness:@1.%1", tokens: { input: 5, cacheWrite: 1274, cacheRead: 16000, output: 61 } });
+
+    const tmux = await runBinary(home, ["compact", "--tmux"]);
+    expect(tmux.stdout).toMatch(/^#\[fg=red,bold\]⚠ s2-0a: permission prompt \S+#\[default\]  #\[fg=yellow\]● 1#\[default\]  #\[fg=green\]○ 1#\[default\]\n$/);
+    expect((await runBinary(home, ["prompt", "--shell", "zsh"])).stdout).toBe("%B%F{red}⚠ s2-0a%f%b %F{yellow}●1%f %F{green}○1%f\n");
+    expect((await runBinary(home, ["prompt"])).stdout).toBe("⚠ s2-0a ●1 ○1\n");
+
+    const table = await runBinary(home, []);
+    expect(table.stdout).not.toContain("\x1b");
+    expect(table.stdout.split("\n")[0]).toBe(" 1 asking    1 busy    1 idle ");
+    expect((await runBinary(home, ["list", "--color=always"])).stdout).toContain("\x1b[");
+    expect((await runBinary(home, ["list", "--color=always", "--no-color"])).stdout).not.toContain("\x1b[");
+    expect((await runBinary(home, ["list"], { FORCE_COLOR: "1" })).stdout).toContain("\x1b[");
+    expect((await runBinary(home, ["list"], { FORCE_COLOR: "1", NO_COLOR: "1" })).stdout).not.toContain("\x1b[");
+  });
+
+  test("bad flags: one line on stderr; compact and prompt still exit 0 with nothing on stdout", async () => {
+    const home = makeHome();
+    const list = await runBinary(home, ["list", "--colour"]);
+    expect(list.code).toBe(2);
+    expect(list.stderr.trim().split("\n")).toHaveLength(1);
+    for (const args of [["compact", "--bogus"], ["prompt", "--shell=tcsh"]]) {
+      const r = await runBinary(home, args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe("");
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    }
+    expect((await runBinary(home, ["frobnicate"])).code).toBe(2);
+  });
+
+  test("no sessions: compact and prompt print nothing, list says so", async () => {
+    const home = makeHome();
+    expect((await runBinary(home, ["compact", "--tmux"])).stdout).toBe("");
+    expect((await runBinary(home, ["prompt", "--shell=bash"])).stdout).toBe("");
+    expect((await runBinary(home, [])).stdout).toStartWith("No running Claude Code sessions.");
+    const missing = await runBinary(home, ["json"], { CLAUDE_CONFIG_DIR: join(home.root, "nope") });
+    expect(JSON.parse(missing.stdout).sessions).toEqual([]);
+  });
+
+  test("hostile names: tmux gets ## and nothing runs", async () => {
+    const home = makeHome();
+    const marker = join(home.root, "pwned");
+    const s = spawnSleeper();
+    writeProbe(home, s.pid, liveProbe(s, { sessionId: "55555555-0000-4000-8000-000000000001", status: "waiting", waitingFor: `#(touch ${marker})`, name: "#{session_name}\x1b]52;c;eA==\x07", cwd: `/tmp/$(touch ${marker})` }));
+    const tmux = (await runBinary(home, ["compact", "--tmux"])).stdout;
+    expect(tmux).toContain("##{session_name}: ##(touch");
+    expect(tmux).not.toContain("\x1b");
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  test("a .env or bunfig.toml in the working directory is not loaded", async () => {
+    const home = makeHome();
+    const evil = join(home.root, "evil");
+    mkdirSync(evil);
+    writeFileSync(join(evil, ".env"), `CLAUDE_CONFIG_DIR=${home.root}/injected\n`);
+    writeFileSync(join(evil, "bunfig.toml"), 'preload = ["./x.ts"]\n');
+    const proc = Bun.spawn([BINARY, "json"], { cwd: evil, env: home.env, stdout: "pipe", stderr: "pipe" });
+    const out = JSON.parse(await new Response(proc.stdout).text());
+    expect(await proc.exited).toBe(0);
+    expect(out.sessions).toEqual([]);
+    expect(await new Response(proc.stderr).text()).toBe("");
+  });
+});
+
+describe("concurrency", () => {
+  test("20 concurrent callers while a writer appends: cache always readable, final totals exact", async () => {
+    const home = makeHome();
+    const sid = "66666666-0000-4000-8000-000000000001";
+    const s = spawnSleeper();
+    writeProbe(home, s.pid, liveProbe(s, { sessionId: sid, cwd: "/w/busy", status: "busy" }));
+    const transcript = join(home.claude, "projects", encodeProjectDir("/w/busy"), `${sid}.jsonl`);
+    mkdirSync(join(transcript, ".."), { recursive: true });
+    writeFileSync(transcript, "");
+
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing || i < 5; i++) {
+        const text = `${response(`m${i}`, { input: i, cacheWrite: 10, cacheRead: 100 * i, output: i + 1 }).join("\n")}\n`;
+        // Write each response in two pieces so callers see lines cut in half.
+        const cut = Math.floor(text.length / 3);
+        appendFileSync(transcript, text.slice(0, cut));
+        await Bun.sleep(1);
+        appendFileSync(transcript, text.slice(cut));
+        if (i > 400) break;
+      }
+    })();
+
+    const cacheDir = join(home.cache, "ccpulse", "sessions-v1");
+    let cacheReads = 0;
+    for (let round = 0; round < 5; round++) {
+      const calls = Array.from({ length: 20 }, () => runBinary(home, round % 2 ? ["json"] : ["compact", "--tokens"]));
+      // Read the cache files while the callers write them.
+      for (let k = 0; k < 10; k++) {
+        await Bun.sleep(3);
+        if (!existsSync(cacheDir)) continue;
+        for (const name of new Bun.Glob("*.json").scanSync({ cwd: cacheDir })) {
+          expect(() => JSON.parse(readFileSync(join(cacheDir, name), "utf8"))).not.toThrow();
+          cacheReads++;
+        }
+      }
+      for (const r of await Promise.all(calls)) {
+        expect(r.code).toBe(0);
+        expect(r.stderr).toBe("");
+      }
+    }
+    writing = false;
+    await writer;
+    expect(cacheReads).toBeGreaterThan(0);
+    const final = JSON.parse((await runBinary(home, ["json"])).stdout);
+    const want = naiveTotals([transcript]);
+    expect(final.sessions[0].tokens).toMatchObject(want);
+    expect(want.output).toBeGreaterThan(0);
+    // No temp files left behind.
+    expect([...new Bun.Glob("*.tmp").scanSync({ cwd: cacheDir, dot: true })]).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,182 @@
+import { describe, expect, test } from "bun:test";
+import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { encodeProjectDir } from "../../src/discover/projectDir.ts";
+import { cacheDir } from "../../src/env.ts";
+import { readSessionTokens } from "../../src/read/sessionTokens.ts";
+import { cachePath } from "../../src/read/tokenCache.ts";
+import { type TestHome, makeHome } from "../helpers/home.ts";
+import { naiveTotals } from "../helpers/oracle.ts";
+import { assistantLine, metadataLines, response, taskResultLine } from "../helpers/rows.ts";
+
+const SID = "6c045c5b-5fc4-4b18-a0a0-b9d0dc9e1a30";
+const CWD = "/home/dev/code/work/s2";
+
+function setup(): { home: TestHome; transcript: string; read: () => ReturnType<typeof readSessionTokens>; cacheFile: string } {
+  const home = makeHome();
+  const transcript = join(home.claude, "projects", encodeProjectDir(CWD), `${SID}.jsonl`);
+  mkdirSync(dirname(transcript), { recursive: true });
+  const read = () => readSessionTokens({ configDir: home.claude, sessionId: SID, cwd: CWD, updatedAt: 1 }, cacheDir(home.env));
+  return { home, transcript, read, cacheFile: cachePath(cacheDir(home.env), home.claude, SID) };
+}
+
+const lines = (...rows: string[]) => rows.map((r) => `${r}\n`).join("");
+
+describe("readSessionTokens through the offset cache", () => {
+  test("append half a line, call, append the rest, call: exact", async () => {
+    const { transcript, read } = setup();
+    const line2 = assistantLine("m2", "r2", { input: 6, cacheWrite: 310, cacheRead: 16030, output: 19 });
+    writeFileSync(transcript, lines(...metadataLines(), ...response("m1", { input: 4, cacheWrite: 1820, cacheRead: 14210, output: 87 })) + line2.slice(0, 100));
+    expect((await read()).tokens).toMatchObject({ input: 4, cacheWrite: 1820, cacheRead: 14210, output: 87 });
+    appendFileSync(transcript, `${line2.slice(100)}\n`);
+    expect((await read()).tokens).toMatchObject({ input: 10, cacheWrite: 2130, cacheRead: 30240, output: 106 });
+    expect((await read()).tokens).toMatchObject({ input: 10, cacheWrite: 2130, cacheRead: 30240, output: 106 });
+  });
+
+  test("the rows of one message split across two calls are still counted once, at their largest", async () => {
+    const { transcript, read } = setup();
+    const [a, b, c] = response("m1", { input: 4, output: 87 });
+    writeFileSync(transcript, lines(a as string));
+    expect((await read()).tokens.output).toBe(1);
+    appendFileSync(transcript, lines(b as string, c as string));
+    expect((await read()).tokens).toMatchObject({ input: 4, output: 87 });
+  });
+
+  test("a warm call with nothing new rewrites nothing", async () => {
+    const { transcript, read, cacheFile } = setup();
+    writeFileSync(transcript, lines(...response("m1", { output: 5 })));
+    await read();
+    const before = statSync(cacheFile);
+    await Bun.sleep(15);
+    await read();
+    const after = statSync(cacheFile);
+    expect(after.ino).toBe(before.ino);
+    expect(after.mtimeMs).toBe(before.mtimeMs);
+  });
+
+  test("a truncated file starts over", async () => {
+    const { transcript, read } = setup();
+    writeFileSync(transcript, lines(...response("m1", { output: 50 }), ...response("m2", { output: 60 })));
+    expect((await read()).tokens.output).toBe(110);
+    truncateSync(transcript, 0);
+    appendFileSync(transcript, lines(...response("m3", { output: 7 })));
+    expect((await read()).tokens.output).toBe(7);
+  });
+
+  test("a replaced file (new inode, even if larger) starts over", async () => {
+    const { transcript, read } = setup();
+    writeFileSync(transcript, lines(...response("m1", { output: 50 })));
+    expect((await read()).tokens.output).toBe(50);
+    writeFileSync(`${transcript}.new`, lines(...response("x1", { output: 3 }), ...response("x2", { output: 4 }), ...response("x3", { output: 5 })));
+    renameSync(`${transcript}.new`, transcript);
+    expect((await read()).tokens.output).toBe(12);
+  });
+
+  test("sub-agent transcripts count, nested ones too; a replay of a parent message does not", async () => {
+    const { transcript, read } = setup();
+    writeFileSync(transcript, lines(...response("p1", { input: 4, cacheRead: 1000, output: 87 }), taskResultLine()));
+    expect((await read()).tokens).toMatchObject({ input: 4, cacheRead: 1000, output: 87 });
+    const subDir = join(dirname(transcript), SID, "subagents");
+    mkdirSync(subDir, { recursive: true });
+    writeFileSync(join(subDir, "agent-a1.meta.json"), '{"usage":{"input_tokens":5}}');
+    writeFileSync(
+      join(subDir, "agent-a1.jsonl"),
+      lines(assistantLine("p1", "req_replayed", { input: 4, cacheRead: 1000, output: 87 }, { sidechain: true }), assistantLine("s1", "rs1", { input: 2, output: 9 }, { sidechain: true })),
+    );
+    expect((await read()).tokens).toMatchObject({ input: 6, cacheRead: 1000, output: 96 });
+    const nested = join(subDir, "workflows", "run-1");
+    mkdirSync(nested, { recursive: true });
+    writeFileSync(join(nested, "agent-b.jsonl"), lines(assistantLine("w1", "rw1", { output: 4 }, { sidechain: true })));
+    expect((await read()).tokens.output).toBe(100);
+    appendFileSync(join(nested, "agent-b.jsonl"), lines(assistantLine("w2", "rw2", { output: 6 }, { sidechain: true })));
+    expect((await read()).tokens.output).toBe(106);
+    rmSync(join(subDir, "agent-a1.jsonl"));
+    expect((await read()).tokens.output).toBe(97);
+  });
+
+  test("a transcript left in another project dir (resumed elsewhere) is found", async () => {
+    const { home, read } = setup();
+    const elsewhere = join(home.claude, "projects", "-somewhere-else", `${SID}.jsonl`);
+    mkdirSync(dirname(elsewhere), { recursive: true });
+    writeFileSync(elsewhere, lines(...response("m1", { output: 33 })));
+    const r = await read();
+    expect(r.transcript).toBe(elsewhere);
+    expect(r.tokens.output).toBe(33);
+  });
+
+  test("no transcript yet (no prompt so far): zero, and found once it appears", async () => {
+    const { home, transcript } = setup();
+    rmSync(dirname(transcript), { recursive: true });
+    const read = (updatedAt: number) => readSessionTokens({ configDir: home.claude, sessionId: SID, cwd: CWD, updatedAt }, cacheDir(home.env));
+    expect((await read(1)).tokens.output).toBe(0);
+    mkdirSync(dirname(transcript), { recursive: true });
+    writeFileSync(transcript, lines(...response("m1", { output: 8 })));
+    expect((await read(2)).tokens.output).toBe(8);
+  });
+
+  test("a session id that is not a plain id is never used as a path", async () => {
+    const home = makeHome();
+    const r = await readSessionTokens({ configDir: home.claude, sessionId: "../../etc/passwd", cwd: CWD }, cacheDir(home.env));
+    expect(r).toEqual({ tokens: { input: 0, cacheWrite: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 0 } });
+  });
+});
+
+describe("the cache file", () => {
+  test("lives under XDG_CACHE_HOME/ccpulse, dir 0700, file 0600, versioned", async () => {
+    const { home, transcript, read, cacheFile } = setup();
+    writeFileSync(transcript, lines(...response("m1", { output: 5 })));
+    await read();
+    expect(cacheFile.startsWith(join(home.cache, "ccpulse", "sessions-v1"))).toBe(true);
+    expect(statSync(join(home.cache, "ccpulse")).mode & 0o777).toBe(0o700);
+    expect(statSync(dirname(cacheFile)).mode & 0o777).toBe(0o700);
+    expect(statSync(cacheFile).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(cacheFile, "utf8")).version).toBe(1);
+  });
+
+  test.each([
+    ["garbage", "\x00\xff not json"],
+    ["valid JSON of the wrong shape", '{"version":1,"files":"nope"}'],
+    ["another version", null],
+    ["lying offsets (past the end)", "offsets"],
+  ])("%s: rebuilt from the transcript, totals exact", async (_, content) => {
+    const { transcript, read, cacheFile } = setup();
+    writeFileSync(transcript, lines(...response("m1", { input: 3, output: 5 }), ...response("m2", { input: 1, output: 2 })));
+    await read();
+    const cached = JSON.parse(readFileSync(cacheFile, "utf8"));
+    if (content === null) writeFileSync(cacheFile, JSON.stringify({ ...cached, version: 0 }));
+    else if (content === "offsets") {
+      for (const f of Object.values(cached.files) as { offset: number; size: number }[]) {
+        f.offset = 1e9;
+        f.size = 7;
+      }
+      writeFileSync(cacheFile, JSON.stringify(cached));
+    } else writeFileSync(cacheFile, content);
+    expect((await read()).tokens).toMatchObject({ input: 4, output: 7 });
+    expect(JSON.parse(readFileSync(cacheFile, "utf8")).version).toBe(1);
+  });
+
+  test("a directory where the cache file should be: the answer is still right", async () => {
+    const { transcript, read, cacheFile } = setup();
+    writeFileSync(transcript, lines(...response("m1", { output: 5 })));
+    mkdirSync(cacheFile, { recursive: true });
+    expect((await read()).tokens.output).toBe(5);
+    expect((await read()).tokens.output).toBe(5);
+  });
+
+  test("the real captures: incremental reads line by line equal one full read", async () => {
+    const { transcript, read } = setup();
+    const source = join(import.meta.dir, "..", "fixtures", "claude-code-2.1.328", "11-after-exit", "projects", "-home-dev-code-work-s2", `${SID}.jsonl`);
+    const bytes = readFileSync(source);
+    writeFileSync(transcript, "");
+    // Feed it in uneven slices, cutting lines anywhere, calling after each.
+    for (let at = 0; at < bytes.length; ) {
+      const next = Math.min(bytes.length, at + 997 + ((at * 7) % 4093));
+      appendFileSync(transcript, bytes.subarray(at, next));
+      await read();
+      at = next;
+    }
+    const want = naiveTotals([source]);
+    expect((await read()).tokens).toMatchObject(want);
+    expect(want).toEqual({ input: 26, cacheWrite: 5318, cacheRead: 70000, output: 183 });
+  });
+});

@@ -1,0 +1,87 @@
+import { describe, expect, test } from "bun:test";
+import { appendFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { UsageRow } from "../../src/derive/tokens.ts";
+import { MAX_LINE_BYTES, scanTranscript } from "../../src/read/transcript.ts";
+import { makeHome } from "../helpers/home.ts";
+import { assistantLine, metadataLines, taskResultLine } from "../helpers/rows.ts";
+
+async function scan(path: string, start = 0): Promise<{ rows: UsageRow[]; offset: number }> {
+  const rows: UsageRow[] = [];
+  const size = Bun.file(path).size;
+  const offset = await scanTranscript(path, start, size, (r) => rows.push(r));
+  return { rows, offset };
+}
+
+function file(content: string): string {
+  const path = join(makeHome().root, "t.jsonl");
+  writeFileSync(path, content);
+  return path;
+}
+
+describe("scanTranscript", () => {
+  test("only assistant rows; a usage key in a tool result or a string does not count", async () => {
+    const lines = [...metadataLines(), taskResultLine(), assistantLine("m1", "r1", { input: 4, output: 87 }), "not json with \"usage\" in it"];
+    const { rows, offset } = await scan(file(`${lines.join("\n")}\n`));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ messageId: "m1", requestId: "r1", model: "claude-opus-5-5", sidechain: false });
+    expect(rows[0]?.tokens).toMatchObject({ input: 4, output: 87 });
+    expect(offset).toBe(Buffer.byteLength(`${lines.join("\n")}\n`));
+  });
+
+  test("a line still being written is left for the next call", async () => {
+    const whole = `${assistantLine("m1", "r1", { output: 1 })}\n`;
+    const half = assistantLine("m2", "r2", { output: 2 }).slice(0, 200);
+    const { rows, offset } = await scan(file(whole + half));
+    expect(rows.map((r) => r.messageId)).toEqual(["m1"]);
+    expect(offset).toBe(Buffer.byteLength(whole));
+  });
+
+  test("leading NUL bytes on a line are stripped (Claude Code's reader does the same)", async () => {
+    const { rows } = await scan(file(`\x00\x00\x00${assistantLine("m1", "r1", { output: 5 })}\n`));
+    expect(rows[0]?.tokens.output).toBe(5);
+  });
+
+  test("starting mid-file reads only what follows", async () => {
+    const first = `${assistantLine("m1", "r1", { output: 1 })}\n`;
+    const path = file(`${first}${assistantLine("m2", "r2", { output: 2 })}\n`);
+    const { rows } = await scan(path, Buffer.byteLength(first));
+    expect(rows.map((r) => r.messageId)).toEqual(["m2"]);
+  });
+
+  test("rows across 8 MiB read boundaries, multi-byte text included", async () => {
+    const path = join(makeHome().root, "big.jsonl");
+    writeFileSync(path, "");
+    let expected = 0;
+    let n = 0;
+    while (Bun.file(path).size < 20 * 1024 * 1024) {
+      const filler = JSON.stringify({ type: "attachment", text: "日本語😀".repeat(5000 + (n % 7) * 997) });
+      appendFileSync(path, `${filler}\n${assistantLine(`m${n}`, `r${n}`, { output: n + 1 })}\n`);
+      expected += n + 1;
+      n++;
+    }
+    const { rows } = await scan(path);
+    expect(rows).toHaveLength(n);
+    expect(rows.reduce((a, r) => a + r.tokens.output, 0)).toBe(expected);
+  });
+
+  test("a line longer than the limit is passed over; rows around it count", async () => {
+    const path = file(
+      `${assistantLine("m1", "r1", { output: 1 })}\n${JSON.stringify({ type: "user", usage: 1, pad: "x".repeat(MAX_LINE_BYTES + 100) })}\n${assistantLine("m2", "r2", { output: 2 })}\n`,
+    );
+    const { rows, offset } = await scan(path);
+    expect(rows.map((r) => r.messageId)).toEqual(["m1", "m2"]);
+    expect(offset).toBe(Bun.file(path).size);
+  });
+
+  test("an over-long line still being written is not consumed", async () => {
+    const head = `${assistantLine("m1", "r1", { output: 1 })}\n`;
+    const path = file(`${head}${"y".repeat(MAX_LINE_BYTES + 10)}`);
+    const { offset } = await scan(path);
+    expect(offset).toBe(Buffer.byteLength(head));
+  });
+
+  test("empty file and empty range", async () => {
+    expect(await scan(file(""))).toEqual({ rows: [], offset: 0 });
+  });
+});

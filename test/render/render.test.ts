@@ -1,0 +1,146 @@
+import { describe, expect, test } from "bun:test";
+import { renderCompact } from "../../src/render/compact.ts";
+import { renderJson } from "../../src/render/json.ts";
+import { renderPrompt } from "../../src/render/prompt.ts";
+import { noPaint, renderTable } from "../../src/render/table.ts";
+import { cleanText } from "../../src/render/text.ts";
+import { HOSTILE, NOW, session, snapshotOf } from "./snapshots.ts";
+
+const fleet = snapshotOf([
+  session({ pid: 1, name: "web", state: "idle" }),
+  session({ pid: 2, name: "api", state: "asking", status: "waiting", waitingFor: "permission prompt", since: NOW - 125_000 }),
+  session({ pid: 3, name: "docs", state: "busy", status: "busy" }),
+  session({ pid: 4, name: "etl", state: "asking", status: "waiting", waitingFor: "input needed", since: NOW - 5_000 }),
+  session({ pid: 5, name: "ops", state: "busy", status: "shell", background: true }),
+]);
+
+describe("compact", () => {
+  test("asking first, naming the one that has waited longest, then counts", () => {
+    expect(renderCompact(fleet, "plain", { tokens: false })).toBe("⚠ api: permission prompt 2m +1  ● 2  ○ 1");
+  });
+  test("tmux styles, each closed with #[default]", () => {
+    expect(renderCompact(fleet, "tmux", { tokens: false })).toBe(
+      "#[fg=red,bold]⚠ api: permission prompt 2m +1#[default]  #[fg=yellow]● 2#[default]  #[fg=green]○ 1#[default]",
+    );
+  });
+  test("ANSI", () => {
+    expect(renderCompact(fleet, "ansi", { tokens: false })).toBe("\x1b[1;31m⚠ api: permission prompt 2m +1\x1b[0m  \x1b[33m● 2\x1b[0m  \x1b[32m○ 1\x1b[0m");
+  });
+  test("tokens on request", () => {
+    const s = snapshotOf([session({ tokens: { input: 10, cacheWrite: 2000, cacheWrite5m: 2000, cacheWrite1h: 0, cacheRead: 1_500_000, output: 300 } })]);
+    expect(renderCompact(s, "plain", { tokens: true })).toBe("○ 1  Σ 1.5M");
+  });
+  test("nothing at all without sessions", () => {
+    expect(renderCompact(snapshotOf([]), "tmux", { tokens: true })).toBe("");
+  });
+});
+
+describe("prompt", () => {
+  const one = snapshotOf([session({ pid: 2, name: "api", state: "asking", status: "waiting", waitingFor: "permission prompt" }), session({ pid: 3, state: "busy", status: "busy" })]);
+  test.each([
+    ["plain", "⚠ api ●1"],
+    ["zsh", "%B%F{red}⚠ api%f%b %F{yellow}●1%f"],
+    ["bash", "\x01\x1b[1;31m\x02⚠ api\x01\x1b[0m\x02 \x01\x1b[33m\x02●1\x01\x1b[0m\x02"],
+    ["fish", "\x1b[1;31m⚠ api\x1b[0m \x1b[33m●1\x1b[0m"],
+  ] as const)("%s", (shell, want) => {
+    expect(renderPrompt(one, shell)).toBe(want);
+  });
+  test("several asking: a count", () => {
+    expect(renderPrompt(fleet, "plain")).toBe("⚠2 ●2 ○1");
+  });
+  test("no sessions: empty", () => {
+    expect(renderPrompt(snapshotOf([]), "zsh")).toBe("");
+  });
+});
+
+/** What tmux shows for a format: fails on any # that is not ## or one of our own styles. */
+function visibleTmux(format: string): string {
+  let shown = "";
+  for (let i = 0; i < format.length; i++) {
+    if (format[i] !== "#") {
+      shown += format[i];
+      continue;
+    }
+    if (format[i + 1] === "#") {
+      shown += "#";
+      i++;
+      continue;
+    }
+    const style = /^#\[(fg=red,bold|default)\]/.exec(format.slice(i));
+    if (!style) throw new Error(`tmux would expand ${format.slice(i, i + 12)}`);
+    i += style[0].length - 1;
+  }
+  return shown;
+}
+
+/** What zsh shows for a prompt: fails on any % escape that is not %% or one of our own. */
+function visibleZsh(prompt: string): string {
+  let shown = "";
+  for (let i = 0; i < prompt.length; i++) {
+    if (prompt[i] !== "%") {
+      shown += prompt[i];
+      continue;
+    }
+    if (prompt[i + 1] === "%") {
+      shown += "%";
+      i++;
+      continue;
+    }
+    const escape = /^%(B|b|f|F\{(red|yellow|green|cyan|magenta)\})/.exec(prompt.slice(i));
+    if (!escape) throw new Error(`zsh would expand ${prompt.slice(i, i + 8)}`);
+    i += escape[0].length - 1;
+  }
+  return shown;
+}
+
+describe("hostile names render inert in every target", () => {
+  for (const name of HOSTILE) {
+    const s = snapshotOf([session({ name, cwd: `/tmp/${name}`, state: "asking", status: "waiting", waitingFor: name })]);
+    test(JSON.stringify(name), () => {
+      const tmux = renderCompact(s, "tmux", { tokens: false });
+      expect(visibleTmux(tmux)).toContain(cleanText(name, 24).replaceAll("…", ""));
+      const zsh = renderPrompt(s, "zsh");
+      expect(visibleZsh(zsh)).toContain(cleanText(name, 20).replaceAll("…", ""));
+      for (const out of [tmux, zsh, renderPrompt(s, "bash"), renderPrompt(s, "fish"), renderPrompt(s, "plain"), renderCompact(s, "ansi", { tokens: false }), renderTable(s, noPaint, [])]) {
+        // Our own SGR codes only; no ESC from data, no newline inside a line, no BEL/OSC.
+        expect(out.replace(/\x1b\[[0-9;]*m/g, "")).not.toMatch(/[\x1b\x07\x9b\x9d]/);
+        expect(out.split("\n").every((l) => !l.includes("\r"))).toBe(true);
+      }
+      const json = JSON.parse(renderJson(s, false));
+      expect(JSON.stringify(json)).not.toMatch(/\\u001b|\\u0007|\\n/);
+    });
+  }
+
+  test("literal text survives: $(id), backticks, backslash shown as typed", () => {
+    const s = snapshotOf([session({ name: "$(id) `id` a\\b", state: "asking", status: "waiting", waitingFor: "x" })]);
+    expect(renderPrompt(s, "plain")).toBe("⚠ $(id) `id` a\\b");
+    expect(renderCompact(s, "tmux", { tokens: false })).toContain("$(id) `id` a\\b");
+  });
+});
+
+describe("table", () => {
+  test("pills, one line per session asking first, a total", () => {
+    const lines = renderTable(fleet, noPaint, []).split("\n");
+    expect(lines[0]).toBe(" 2 asking    2 busy    1 idle ");
+    expect(lines[1]).toMatch(/^\s+SESSION\s+STATE\s+FOR\s+NAME\s+MODEL\s+INPUT\s+C\.WRITE\s+C\.READ\s+OUTPUT$/);
+    expect(lines.slice(2, 7).map((l) => l.split(/\s{2,}/)[2])).toEqual(["asking", "asking", "busy", "busy", "idle"]);
+    expect(lines[2]).toContain("permission prompt · 2m");
+    expect(lines[5]).toContain("background shell");
+    expect(lines[7]).toMatch(/TOTAL\s+5 sessions/);
+  });
+  test("no sessions: says so and where it looked", () => {
+    expect(renderTable(snapshotOf([]), noPaint, ["/h/.claude"])).toBe("No running Claude Code sessions.\nlooked in: /h/.claude");
+  });
+});
+
+describe("json", () => {
+  test("schema: version, counts, totals, sessions with ISO times", () => {
+    const j = JSON.parse(renderJson(fleet, true));
+    expect(j.version).toBe(1);
+    expect(j.generatedAt).toBe("2026-11-21T12:00:00.000Z");
+    expect(j.counts).toEqual({ asking: 2, busy: 2, starting: 0, unknown: 0, idle: 1 });
+    expect(Object.keys(j.totals.tokens)).toEqual(["input", "cacheWrite", "cacheWrite5m", "cacheWrite1h", "cacheRead", "output"]);
+    expect(j.sessions[0]).toMatchObject({ pid: 2, state: "asking", status: "waiting", waitingFor: "permission prompt", since: "2026-11-21T11:57:55.000Z", sinceSeconds: 125, background: false, liveness: "live" });
+    expect(j.sessions.find((s: { pid: number }) => s.pid === 5).background).toBe(true);
+  });
+});
