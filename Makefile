@@ -1,7 +1,7 @@
 # ccpulse: `make run` installs, builds and shows your sessions; `make test` runs every test.
 BUN := node_modules/.bin/bun
 PREFIX ?= $(HOME)/.local
-SOURCES := $(shell find src -name '*.ts') package.json
+SOURCES := $(shell find src shell -type f) package.json
 
 .PHONY: run build check test install uninstall clean bench
 

@@ -1,13 +1,16 @@
 import pkg from "../package.json" with { type: "json" };
 import { parseArgs } from "./args.ts";
-import { type Command, flagError, helpText } from "./commands/command.ts";
+import { type Command, flagError, helpText, takesValue } from "./commands/command.ts";
 import { compact } from "./commands/compact.ts";
+import { init } from "./commands/init.ts";
+import { jump } from "./commands/jump.ts";
+import { pick } from "./commands/pick.ts";
 import { json } from "./commands/json.ts";
 import { list } from "./commands/list.ts";
 import { prompt } from "./commands/prompt.ts";
 
-const COMMANDS: readonly Command[] = [list, compact, prompt, json];
-const VALUE_FLAGS = new Set(COMMANDS.flatMap((c) => Object.entries(c.flags).filter(([, f]) => f.values).map(([n]) => n)));
+const COMMANDS: readonly Command[] = [list, compact, prompt, json, init, jump, pick];
+const VALUE_FLAGS = new Set(COMMANDS.flatMap((c) => Object.entries(c.flags).filter(([, f]) => takesValue(f)).map(([n]) => n)));
 
 const USAGE = `ccpulse ${pkg.version}: which Claude Code sessions are busy, asking or idle, and what they used
 

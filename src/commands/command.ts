@@ -1,14 +1,18 @@
 import type { ParsedArgs } from "../args.ts";
 import type { Env } from "../env.ts";
 
-/** What a flag accepts: nothing (a switch) or one of a few words. */
-export type FlagSpec = { readonly values?: readonly string[]; readonly help: string };
+/** What a flag accepts: nothing (a switch), one of a few words, or any value matching a pattern. */
+export type FlagSpec = { readonly values?: readonly string[]; readonly pattern?: RegExp; readonly valueName?: string; readonly help: string };
+
+export const takesValue = (spec: FlagSpec): boolean => spec.values !== undefined || spec.pattern !== undefined;
 
 export interface Command {
   readonly name: string;
   readonly summary: string;
   readonly usage: string;
   readonly flags: Readonly<Record<string, FlagSpec>>;
+  /** The one positional argument this command requires, and the words it may be. */
+  readonly positionals?: readonly string[];
   /** Status-bar and prompt commands print nothing and exit 0 on failure: a broken prompt is worse than an empty one. */
   readonly quietOnError: boolean;
   run(args: ParsedArgs, env: Env): Promise<string>;
@@ -23,15 +27,19 @@ export function flagError(command: Command, args: ParsedArgs): string | undefine
     if (spec.values && (value === true || !spec.values.includes(value))) {
       return `--${name} takes one of ${spec.values.join(", ")}`;
     }
-    if (!spec.values && value !== true) return `--${name} takes no value`;
+    if (spec.pattern && (value === true || !spec.pattern.test(value))) return `--${name} needs a ${spec.valueName ?? "value"}`;
+    if (!takesValue(spec) && value !== true) return `--${name} takes no value`;
   }
-  if (args.positionals.length > 0) return `unexpected argument '${args.positionals[0]}' for '${command.name}'`;
+  const allowed = command.positionals;
+  if (allowed) {
+    if (args.positionals.length !== 1 || !allowed.includes(args.positionals[0] as string)) return `'${command.name}' takes one of ${allowed.join(", ")}`;
+  } else if (args.positionals.length > 0) return `unexpected argument '${args.positionals[0]}' for '${command.name}'`;
   return undefined;
 }
 
 export function helpText(command: Command): string {
   const flags = Object.entries(command.flags).map(([name, spec]) => {
-    const left = `  --${name}${spec.values ? `=${spec.values.join("|")}` : ""}`;
+    const left = `  --${name}${spec.values ? `=${spec.values.join("|")}` : spec.pattern ? `=<${spec.valueName ?? "value"}>` : ""}`;
     return `${left.padEnd(34)}${spec.help}`;
   });
   return [`ccpulse ${command.name}: ${command.summary}`, "", `Usage: ${command.usage}`, "", "Options:", ...flags, `${"  -h, --help".padEnd(34)}show this help`].join("\n");

@@ -1,22 +1,62 @@
-import { renderCompact } from "../render/compact.ts";
-import type { Target } from "../render/segments.ts";
+import type { ParsedArgs } from "../args.ts";
+import { STATES, type State } from "../derive/state.ts";
+import { type CompactField, type CompactOptions, defaultCompactOptions, renderCompact, renderField, renderWindowMark } from "../render/compact.ts";
+import type { Target, TmuxStyles } from "../render/segments.ts";
+import { cleanText } from "../render/text.ts";
 import { takeSnapshot } from "../snapshot.ts";
-import type { Command } from "./command.ts";
+import type { Command, FlagSpec } from "./command.ts";
+
+const GLYPH: FlagSpec = { pattern: /^[^\s]{1,8}$/u, valueName: "glyph", help: "" };
+// A style lands inside #[…] in text tmux expands again: a # only as a hex colour, so no #{…}, #(…) or ##.
+const STYLE: FlagSpec = { pattern: /^(?:[A-Za-z0-9=,_ -]|#[0-9A-Fa-f]{6}){1,40}$/, valueName: "tmux style", help: "" };
+
+const perState = (spec: FlagSpec, prefix: string, what: string) =>
+  Object.fromEntries(STATES.map((s) => [`${prefix}-${s}`, { ...spec, help: `${what} for ${s} sessions` }]));
 
 export const compact: Command = {
   name: "compact",
   summary: "one short line for a status bar; the session asking longest comes first",
-  usage: "ccpulse compact [--tmux|--ansi|--plain] [--tokens]",
+  usage: "ccpulse compact [--tmux|--ansi|--plain] [--tokens] [--field=…|--window=@N] [options]",
   flags: {
     tmux: { help: "tmux styles (#[fg=…]); every # from data doubled" },
     ansi: { help: "ANSI colours" },
     plain: { help: "no colour codes (the default)" },
     tokens: { help: "append the total tokens of all live sessions" },
+    idle: { values: ["show", "hide"], help: "count idle sessions (default show)" },
+    empty: { values: ["hide", "show"], help: "with no session: print nothing (default) or ○ 0" },
+    field: { values: ["asking", "busy", "idle", "tokens"], help: "print one bare value: a count, or total tokens" },
+    window: { pattern: /^@\d{1,6}$/, valueName: "@window-id", help: "the mark of one tmux window: the glyph of its most urgent session" },
+    ...perState(GLYPH, "glyph", "glyph"),
+    ...perState(STYLE, "style", "tmux style (e.g. fg=red,bold)"),
   },
   quietOnError: true,
   async run(args, env) {
     const target: Target = args.flags.has("tmux") ? "tmux" : args.flags.has("ansi") ? "ansi" : "plain";
-    const tokens = args.flags.has("tokens");
-    return renderCompact(await takeSnapshot(env, { tokens }), target, { tokens });
+    const field = args.flags.get("field") as CompactField | undefined;
+    const options = compactOptions(args);
+    const snapshot = await takeSnapshot(env, { tokens: options.tokens || field === "tokens" });
+    if (field) return renderField(snapshot, field);
+    const window = args.flags.get("window");
+    if (typeof window === "string") return renderWindowMark(snapshot, window, target, options);
+    return renderCompact(snapshot, target, options);
   },
 };
+
+function compactOptions(args: ParsedArgs): CompactOptions {
+  const glyphs = { ...defaultCompactOptions.glyphs } as Record<State, string>;
+  const tmuxStyles: TmuxStyles = {};
+  for (const state of STATES) {
+    const glyph = args.flags.get(`glyph-${state}`);
+    if (typeof glyph === "string") glyphs[state] = cleanText(glyph, 8);
+    const style = args.flags.get(`style-${state}`);
+    // Lower-case hex: tmux reads #D, #F, #H, #I, #P, #S, #T, #W as formats even inside a style.
+    if (typeof style === "string") tmuxStyles[state] = style.replace(/#[0-9A-F]{6}/gi, (hex) => hex.toLowerCase());
+  }
+  return {
+    tokens: args.flags.has("tokens"),
+    showIdle: args.flags.get("idle") !== "hide",
+    showEmpty: args.flags.get("empty") === "show",
+    glyphs,
+    tmuxStyles,
+  };
+}

@@ -8,6 +8,7 @@ export type Liveness = "live" | "dead" | "foreign";
 export interface ProcessInfo {
   readonly state: string;
   readonly start: string;
+  readonly ppid: number;
 }
 
 /** Fields after the command name: the name is in parentheses and may itself hold spaces or ")". */
@@ -17,7 +18,8 @@ export function parseProcStat(stat: string): ProcessInfo | undefined {
   const fields = stat.slice(close + 2).split(" ");
   const state = fields[0];
   const start = fields[19];
-  return state && start ? { state, start } : undefined;
+  const ppid = Number(fields[1]);
+  return state && start && Number.isSafeInteger(ppid) ? { state, start, ppid } : undefined;
 }
 
 export async function processInfo(pid: number): Promise<ProcessInfo | undefined> {
@@ -48,4 +50,16 @@ export function judgeLiveness(
   // No procStart recorded: Claude Code trusts the pid alone (NT returns true).
   if (probe.procStart !== undefined && probe.procStart !== info.start) return "dead";
   return "live";
+}
+
+/** The pid and its ancestors up to init, nearest first (at most 64: a loop-proof bound). */
+export async function processAncestry(pid: number): Promise<number[]> {
+  const chain: number[] = [];
+  for (let at = pid; at > 1 && chain.length < 64; ) {
+    chain.push(at);
+    const info = await processInfo(at);
+    if (!info || info.ppid === at) break;
+    at = info.ppid;
+  }
+  return chain;
 }

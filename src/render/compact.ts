@@ -1,41 +1,77 @@
-import type { Snapshot } from "../snapshot.ts";
+import type { State } from "../derive/state.ts";
+import { tmuxLocation } from "../derive/tmuxLocation.ts";
 import { tokenCount } from "../derive/tokens.ts";
+import type { Snapshot } from "../snapshot.ts";
 import { GLYPHS, TOKENS_GLYPH } from "./glyphs.ts";
 import { humanAge, humanCount } from "./humanize.ts";
 import { sessionLabel, waitingLabel } from "./label.ts";
-import { type Segment, type Target, encodeSegments } from "./segments.ts";
+import { type Segment, type Target, type TmuxStyles, encodeSegments } from "./segments.ts";
 
 export interface CompactOptions {
+  /** Append the total tokens of all live sessions. */
   readonly tokens: boolean;
+  readonly showIdle: boolean;
+  /** With no session at all: print nothing (false) or `○ 0` (true). */
+  readonly showEmpty: boolean;
+  readonly glyphs: Readonly<Record<State, string>>;
+  readonly tmuxStyles: TmuxStyles;
 }
+
+export const defaultCompactOptions: CompactOptions = { tokens: false, showIdle: true, showEmpty: false, glyphs: GLYPHS, tmuxStyles: {} };
 
 /**
  * The status-bar line. Asking comes first and names the session that has waited longest, with what
- * for and for how long: that is the one to go to. Then counts of the other states; nothing at all
- * when no session runs, so an empty segment takes no room.
+ * for and for how long: that is the one to go to. Then counts of the other states.
  */
 export function compactSegments(snapshot: Snapshot, options: CompactOptions): Segment[] {
   const { counts, sessions, generatedAt } = snapshot;
+  const { glyphs } = options;
   const segments: Segment[] = [];
   const asking = sessions.filter((s) => s.state === "asking");
   const first = asking[0];
   if (first) {
     const more = asking.length > 1 ? ` +${asking.length - 1}` : "";
     const age = first.since !== undefined ? ` ${humanAge(generatedAt - first.since)}` : "";
-    segments.push({ text: `${GLYPHS.asking} ${sessionLabel(first, 24)}: ${waitingLabel(first, 24)}${age}${more}`, style: "asking" });
+    segments.push({ text: `${glyphs.asking} ${sessionLabel(first, 24)}: ${waitingLabel(first, 24)}${age}${more}`, style: "asking" });
   }
   for (const state of ["busy", "starting", "unknown", "idle"] as const) {
-    if (counts[state] > 0) segments.push({ text: `${GLYPHS[state]} ${counts[state]}`, style: state });
+    if (state === "idle" && !options.showIdle) continue;
+    if (counts[state] > 0) segments.push({ text: `${glyphs[state]} ${counts[state]}`, style: state });
   }
+  if (sessions.length === 0 && options.showEmpty) segments.push({ text: `${glyphs.idle} 0`, style: "muted" });
   if (options.tokens && sessions.length > 0) {
     segments.push({ text: `${TOKENS_GLYPH} ${humanCount(tokenCount(snapshot.totals))}`, style: "muted" });
   }
   return segments;
 }
 
+// Every styled segment closes with #[default], so the line hands tmux back its own style.
 export function renderCompact(snapshot: Snapshot, target: Target, options: CompactOptions): string {
-  const segments = compactSegments(snapshot, options);
-  if (segments.length === 0) return "";
-  // Every styled segment closes with #[default], so the line hands tmux back its own style.
-  return encodeSegments(segments, target, "  ");
+  return encodeSegments(compactSegments(snapshot, options), target, "  ", options.tmuxStyles);
+}
+
+export type CompactField = "asking" | "busy" | "idle" | "tokens";
+
+/** One bare value for a tmux placeholder like #{ccpulse_asking}: a count (busy includes starting), or tokens. */
+export function renderField(snapshot: Snapshot, field: CompactField): string {
+  const { counts } = snapshot;
+  switch (field) {
+    case "asking":
+      return String(counts.asking);
+    case "busy":
+      return String(counts.busy + counts.starting + counts.unknown);
+    case "idle":
+      return String(counts.idle);
+    case "tokens":
+      return humanCount(tokenCount(snapshot.totals));
+  }
+}
+
+/**
+ * The mark of one tmux window (`@3`) for window-status-format: the glyph of the most urgent state among
+ * the sessions in it, or nothing. Sessions are sorted most urgent first, so the first match wins.
+ */
+export function renderWindowMark(snapshot: Snapshot, window: string, target: Target, options: CompactOptions): string {
+  const here = snapshot.sessions.find((s) => tmuxLocation(s.tmux)?.window === window && (options.showIdle || s.state !== "idle"));
+  return here ? encodeSegments([{ text: options.glyphs[here.state], style: here.state }], target, " ", options.tmuxStyles) : "";
 }

@@ -37,13 +37,16 @@ const ZSH: Record<Style, [string, string]> = {
 };
 const SGR_RESET = "\x1b[0m";
 
-function encodeOne(segment: Segment, target: Target): string {
+/** tmux style strings the user chose per style, e.g. `fg=#ff5f5f,bold` (checked by the compact command's flags). */
+export type TmuxStyles = Partial<Record<Style, string>>;
+
+function encodeOne(segment: Segment, target: Target, tmuxStyles: TmuxStyles): string {
   const { text, style } = segment;
   switch (target) {
     case "plain":
       return text;
     case "tmux":
-      return style ? `#[${TMUX[style]}]${escapeTmux(text)}#[default]` : escapeTmux(text);
+      return style ? `#[${tmuxStyles[style] ?? TMUX[style]}]${escapeTmux(text)}#[default]` : escapeTmux(text);
     case "zsh": {
       if (!style) return escapeZsh(text);
       const [open, close] = ZSH[style];
@@ -58,6 +61,6 @@ function encodeOne(segment: Segment, target: Target): string {
   }
 }
 
-export function encodeSegments(segments: readonly Segment[], target: Target, separator = " "): string {
-  return segments.map((s) => encodeOne(s, target)).join(target === "tmux" ? escapeTmux(separator) : separator);
+export function encodeSegments(segments: readonly Segment[], target: Target, separator = " ", tmuxStyles: TmuxStyles = {}): string {
+  return segments.map((s) => encodeOne(s, target, tmuxStyles)).join(target === "tmux" ? escapeTmux(separator) : separator);
 }

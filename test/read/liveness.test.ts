@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { judgeLiveness, ownPidDomain, parseProcStat, processInfo } from "../../src/read/liveness.ts";
+import { judgeLiveness, ownPidDomain, parseProcStat, processAncestry, processInfo } from "../../src/read/liveness.ts";
 import { pidDomain, spawnSleeper } from "../helpers/home.ts";
 
 const stat = (comm: string, state: string, start: string) =>
@@ -11,7 +11,7 @@ describe("parseProcStat", () => {
     ["a b) (c", "R", "5"],
     [")", "Z", "77"],
   ])("comm %p", (comm, state, start) => {
-    expect(parseProcStat(stat(comm, state, start))).toEqual({ state, start });
+    expect(parseProcStat(stat(comm, state, start))).toEqual({ state, start, ppid: 1 });
   });
   test("garbage", () => {
     expect(parseProcStat("nothing here")).toBeUndefined();
@@ -21,14 +21,14 @@ describe("parseProcStat", () => {
 
 describe("judgeLiveness", () => {
   const ours = "linux:abc:pid:[1]";
-  const alive = { state: "S", start: "100" };
+  const alive = { state: "S", start: "100", ppid: 1 };
   test.each([
     ["same start, our domain", { pidDomain: ours, procStart: "100" }, alive, "live"],
     ["no pidDomain recorded", { procStart: "100" }, alive, "live"],
     ["no procStart recorded: the pid alone", { pidDomain: ours }, alive, "live"],
     ["pid gone", { pidDomain: ours, procStart: "100" }, undefined, "dead"],
     ["pid reused: other start time", { pidDomain: ours, procStart: "99" }, alive, "dead"],
-    ["zombie after kill -9", { pidDomain: ours, procStart: "100" }, { state: "Z", start: "100" }, "dead"],
+    ["zombie after kill -9", { pidDomain: ours, procStart: "100" }, { state: "Z", start: "100", ppid: 1 }, "dead"],
     ["another pid namespace: cannot judge", { pidDomain: "linux:other:pid:[2]", procStart: "100" }, undefined, "foreign"],
   ] as const)("%s", (_, probe, info, want) => {
     expect(judgeLiveness(probe, ours, info)).toBe(want);
@@ -47,4 +47,14 @@ describe("against real processes", () => {
     await sleeper.kill();
     expect(await processInfo(sleeper.pid)).toBeUndefined();
   });
+});
+
+test("processAncestry: a child, its parent (this test), up towards init", async () => {
+  const sleeper = spawnSleeper();
+  const chain = await processAncestry(sleeper.pid);
+  expect(chain[0]).toBe(sleeper.pid);
+  expect(chain[1]).toBe(process.pid);
+  expect(chain).not.toContain(1);
+  await sleeper.kill();
+  expect(await processAncestry(sleeper.pid)).toEqual([sleeper.pid]);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { renderCompact } from "../../src/render/compact.ts";
+import { defaultCompactOptions, renderCompact, renderField, renderWindowMark } from "../../src/render/compact.ts";
 import { renderJson } from "../../src/render/json.ts";
 import { renderPrompt } from "../../src/render/prompt.ts";
 import { noPaint, renderTable } from "../../src/render/table.ts";
@@ -16,22 +16,45 @@ const fleet = snapshotOf([
 
 describe("compact", () => {
   test("asking first, naming the one that has waited longest, then counts", () => {
-    expect(renderCompact(fleet, "plain", { tokens: false })).toBe("⚠ api: permission prompt 2m +1  ● 2  ○ 1");
+    expect(renderCompact(fleet, "plain", defaultCompactOptions)).toBe("⚠ api: permission prompt 2m +1  ● 2  ○ 1");
   });
   test("tmux styles, each closed with #[default]", () => {
-    expect(renderCompact(fleet, "tmux", { tokens: false })).toBe(
+    expect(renderCompact(fleet, "tmux", defaultCompactOptions)).toBe(
       "#[fg=red,bold]⚠ api: permission prompt 2m +1#[default]  #[fg=yellow]● 2#[default]  #[fg=green]○ 1#[default]",
     );
   });
   test("ANSI", () => {
-    expect(renderCompact(fleet, "ansi", { tokens: false })).toBe("\x1b[1;31m⚠ api: permission prompt 2m +1\x1b[0m  \x1b[33m● 2\x1b[0m  \x1b[32m○ 1\x1b[0m");
+    expect(renderCompact(fleet, "ansi", defaultCompactOptions)).toBe("\x1b[1;31m⚠ api: permission prompt 2m +1\x1b[0m  \x1b[33m● 2\x1b[0m  \x1b[32m○ 1\x1b[0m");
   });
   test("tokens on request", () => {
     const s = snapshotOf([session({ tokens: { input: 10, cacheWrite: 2000, cacheWrite5m: 2000, cacheWrite1h: 0, cacheRead: 1_500_000, output: 300 } })]);
-    expect(renderCompact(s, "plain", { tokens: true })).toBe("○ 1  Σ 1.5M");
+    expect(renderCompact(s, "plain", { ...defaultCompactOptions, tokens: true })).toBe("○ 1  Σ 1.5M");
+  });
+  test("idle hidden, custom glyphs and tmux styles", () => {
+    const options = { ...defaultCompactOptions, showIdle: false, glyphs: { ...defaultCompactOptions.glyphs, busy: "B" }, tmuxStyles: { busy: "fg=#ff8800" } };
+    expect(renderCompact(fleet, "tmux", options)).toBe("#[fg=red,bold]⚠ api: permission prompt 2m +1#[default]  #[fg=#ff8800]B 2#[default]");
+  });
+  test("empty shown on request", () => {
+    expect(renderCompact(snapshotOf([]), "plain", { ...defaultCompactOptions, showEmpty: true })).toBe("○ 0");
+  });
+  test("fields for tmux placeholders", () => {
+    expect(["asking", "busy", "idle", "tokens"].map((f) => renderField(fleet, f as never))).toEqual(["2", "2", "1", "0"]);
+  });
+  test("window marks: the most urgent session of that window", () => {
+    const s = snapshotOf([
+      session({ pid: 1, tmux: "work:@3.%12", state: "idle" }),
+      session({ pid: 2, tmux: "work:@3.%13", state: "asking", status: "waiting", waitingFor: "x" }),
+      session({ pid: 3, tmux: "work:@4.%14", state: "busy", status: "busy" }),
+      session({ pid: 4, tmux: "work:@5.%15", state: "idle" }),
+    ]);
+    expect(renderWindowMark(s, "@3", "tmux", defaultCompactOptions)).toBe("#[fg=red,bold]⚠#[default]");
+    expect(renderWindowMark(s, "@4", "plain", defaultCompactOptions)).toBe("●");
+    expect(renderWindowMark(s, "@5", "plain", defaultCompactOptions)).toBe("○");
+    expect(renderWindowMark(s, "@5", "plain", { ...defaultCompactOptions, showIdle: false })).toBe("");
+    expect(renderWindowMark(s, "@9", "plain", defaultCompactOptions)).toBe("");
   });
   test("nothing at all without sessions", () => {
-    expect(renderCompact(snapshotOf([]), "tmux", { tokens: true })).toBe("");
+    expect(renderCompact(snapshotOf([]), "tmux", { ...defaultCompactOptions, tokens: true })).toBe("");
   });
 });
 
@@ -97,11 +120,11 @@ describe("hostile names render inert in every target", () => {
   for (const name of HOSTILE) {
     const s = snapshotOf([session({ name, cwd: `/tmp/${name}`, state: "asking", status: "waiting", waitingFor: name })]);
     test(JSON.stringify(name), () => {
-      const tmux = renderCompact(s, "tmux", { tokens: false });
+      const tmux = renderCompact(s, "tmux", defaultCompactOptions);
       expect(visibleTmux(tmux)).toContain(cleanText(name, 24).replaceAll("…", ""));
       const zsh = renderPrompt(s, "zsh");
       expect(visibleZsh(zsh)).toContain(cleanText(name, 20).replaceAll("…", ""));
-      for (const out of [tmux, zsh, renderPrompt(s, "bash"), renderPrompt(s, "fish"), renderPrompt(s, "plain"), renderCompact(s, "ansi", { tokens: false }), renderTable(s, noPaint, [])]) {
+      for (const out of [tmux, zsh, renderPrompt(s, "bash"), renderPrompt(s, "fish"), renderPrompt(s, "plain"), renderCompact(s, "ansi", defaultCompactOptions), renderTable(s, noPaint, [])]) {
         // Our own SGR codes only; no ESC from data, no newline inside a line, no BEL/OSC.
         expect(out.replace(/\x1b\[[0-9;]*m/g, "")).not.toMatch(/[\x1b\x07\x9b\x9d]/);
         expect(out.split("\n").every((l) => !l.includes("\r"))).toBe(true);
@@ -114,7 +137,7 @@ describe("hostile names render inert in every target", () => {
   test("literal text survives: $(id), backticks, backslash shown as typed", () => {
     const s = snapshotOf([session({ name: "$(id) `id` a\\b", state: "asking", status: "waiting", waitingFor: "x" })]);
     expect(renderPrompt(s, "plain")).toBe("⚠ $(id) `id` a\\b");
-    expect(renderCompact(s, "tmux", { tokens: false })).toContain("$(id) `id` a\\b");
+    expect(renderCompact(s, "tmux", defaultCompactOptions)).toContain("$(id) `id` a\\b");
   });
 });
 

@@ -1,0 +1,104 @@
+# ccpulse for zsh. Enable with, in ~/.zshrc:   eval "$(ccpulse init zsh)"
+#
+# A precmd hook stores the indicator in $ccpulse_prompt and RPROMPT shows it through prompt_subst: never
+# $(…) inside a prompt, which runs again on every redraw. The value is substituted, never evaluated: zsh
+# does not rescan the result of ${…} for $(…) or `…`, ccpulse doubles every % that comes from data, and
+# ! is doubled here when prompt_bang is on.
+#
+#   CCPULSE_BIN         the ccpulse to run (`ccpulse init` sets it to its own path)
+#   CCPULSE_ASYNC=1     run ccpulse in the background and redraw the prompt when it answers (slow disks);
+#                       the previous indicator stays until then
+#   CCPULSE_NO_RPROMPT  leave RPROMPT alone; put ${ccpulse_prompt} in your own PROMPT or RPROMPT instead
+
+# Kept as they are when this is sourced again, so a second eval changes nothing.
+typeset -g ccpulse_prompt=${ccpulse_prompt-}
+typeset -g _ccpulse_shell=${_ccpulse_shell-zsh}  # --shell for ccpulse, from the options at the last precmd
+typeset -g _ccpulse_bang=${_ccpulse_bang-0}     # prompt_bang was on at the last precmd
+typeset -g _ccpulse_fd=${_ccpulse_fd-}           # fd of the background ccpulse (async mode), empty if none
+typeset -g _ccpulse_started=${_ccpulse_started-0} # $SECONDS when it started
+typeset -g _ccpulse_again=${_ccpulse_again-0}    # a prompt came while it ran: ask again when it answers
+
+# RPROMPT gets the indicator in front of what it had, unless a prompt already shows it. Called on load and
+# before every prompt, so a theme that sets RPROMPT after the eval line still gets it.
+_ccpulse_show() {
+  [[ -n ${CCPULSE_NO_RPROMPT-} || ${PROMPT-}${RPROMPT-} == *ccpulse_prompt* ]] && return 0
+  if [[ -n ${RPROMPT-} ]]; then
+    RPROMPT='${ccpulse_prompt:+${ccpulse_prompt} }'$RPROMPT
+  else
+    RPROMPT='${ccpulse_prompt}'
+  fi
+}
+
+# Stores an answer of ccpulse; returns 1 when the indicator did not change.
+_ccpulse_set() {
+  local value=${1%$'\n'}
+  (( _ccpulse_bang )) && value=${value//\!/!!}
+  [[ $value == "$ccpulse_prompt" ]] && return 1
+  ccpulse_prompt=$value
+}
+
+_ccpulse_precmd() {
+  # Read the user's options before emulate -L replaces them for this function.
+  [[ -o prompt_percent ]] && _ccpulse_shell=zsh || _ccpulse_shell=plain   # else %F{…} would show as text
+  [[ -o prompt_bang ]] && _ccpulse_bang=1 || _ccpulse_bang=0
+  [[ -z ${CCPULSE_NO_RPROMPT-} && ! -o prompt_subst ]] && setopt prompt_subst
+  emulate -L zsh
+  _ccpulse_show
+  if [[ ${CCPULSE_ASYNC:-0} != 0 && -o zle ]]; then
+    _ccpulse_async_start
+  else
+    _ccpulse_set "$("${CCPULSE_BIN:-ccpulse}" prompt --shell $_ccpulse_shell 2>/dev/null </dev/null)"
+  fi
+  return 0
+}
+
+# Async mode: at most one ccpulse runs at a time, so holding Enter on a slow disk does not pile up
+# processes; a prompt that comes meanwhile asks again once it has answered. One that has not answered in
+# 10 s (a hung network mount) is let go: its fd is closed, and it dies of SIGPIPE when it writes.
+_ccpulse_async_start() {
+  if [[ -n $_ccpulse_fd ]]; then
+    if (( SECONDS - _ccpulse_started < 10 )); then
+      _ccpulse_again=1
+      return 0
+    fi
+    _ccpulse_async_close
+  fi
+  _ccpulse_again=0
+  _ccpulse_started=$SECONDS
+  local fd
+  exec {fd}< <("${CCPULSE_BIN:-ccpulse}" prompt --shell $_ccpulse_shell 2>/dev/null </dev/null)
+  # Before zsh 5.8, Ctrl-C could stop working after exec {fd}< <(…) unless something forks (see
+  # zsh-users/zsh-autosuggestions#364).
+  autoload -Uz is-at-least
+  is-at-least 5.8 || command true
+  _ccpulse_fd=$fd
+  zle -F $fd _ccpulse_async_done
+}
+
+_ccpulse_async_close() {
+  zle -F $_ccpulse_fd 2>/dev/null
+  exec {_ccpulse_fd}<&-
+  _ccpulse_fd=
+}
+
+# zle -F handler: $1 is the fd, $2 empty when there is output, else hup, err or nval.
+_ccpulse_async_done() {
+  emulate -L zsh
+  # A handler can still fire for an fd that was closed meanwhile (zsh-users/zsh-autosuggestions#753).
+  if [[ $1 != "$_ccpulse_fd" ]]; then
+    zle -F $1 2>/dev/null
+    return 0
+  fi
+  local out=
+  # ccpulse writes its line in one go as it ends, so reading to EOF does not wait.
+  [[ -z ${2-} || $2 == hup ]] && IFS= read -r -d '' -u $1 out
+  _ccpulse_async_close
+  _ccpulse_set "$out" && zle reset-prompt
+  (( _ccpulse_again )) && _ccpulse_async_start
+  return 0
+}
+
+autoload -Uz add-zsh-hook
+add-zsh-hook precmd _ccpulse_precmd
+setopt prompt_subst
+_ccpulse_show
