@@ -35,3 +35,7 @@ uninstall:
 
 clean:
 	rm -rf dist
+
+# Numbers only, never pass/fail. BENCH_SCALES=small for a quick run; the large scale needs ~6 GB free.
+bench: dist/ccpulse
+	bash bench/run.sh

@@ -1,0 +1,144 @@
+/**
+ * Turns what bench/run.sh measured into one Markdown table, printed and saved with the raw hyperfine
+ * JSON under bench/results/.
+ *
+ *   bun bench/report.ts MANIFEST OUT.md
+ *
+ * MANIFEST has one JSON object per line: {kind:"machine",...}, {kind:"scale",...}, {kind:"time",...},
+ * {kind:"rss",...} and {kind:"note",text}, as run.sh writes them.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+
+type Mode = "warm" | "append" | "cold";
+
+interface TimeEntry {
+  kind: "time";
+  scale: string;
+  tool: string;
+  command: string;
+  mode: Mode;
+  file: string;
+}
+interface RssEntry {
+  kind: "rss";
+  scale: string;
+  tool: string;
+  command: string;
+  mode: "warm" | "cold";
+  kib: number;
+}
+interface ScaleEntry {
+  kind: "scale";
+  scale: string;
+  sessions: number;
+  live: number;
+  bytes: number;
+  liveBytes: number;
+}
+interface NoteEntry {
+  kind: "note";
+  text: string;
+}
+interface MachineEntry {
+  kind: "machine";
+  [key: string]: string;
+}
+type Entry = TimeEntry | RssEntry | ScaleEntry | NoteEntry | MachineEntry;
+
+interface HyperfineResult {
+  command: string;
+  mean: number;
+  stddev: number | null;
+  median: number;
+  min: number;
+  max: number;
+  times?: number[];
+}
+
+const [manifestPath, outPath] = Bun.argv.slice(2);
+if (manifestPath === undefined || outPath === undefined) throw new Error("usage: report.ts MANIFEST OUT.md");
+
+const entries = readFileSync(manifestPath, "utf8")
+  .split("\n")
+  .filter((line) => line.trim() !== "")
+  .map((line) => JSON.parse(line) as Entry);
+
+const raw = new Map<string, HyperfineResult>();
+const rawJson: Record<string, unknown> = {};
+for (const e of entries) {
+  if (e.kind !== "time") continue;
+  const text = readFileSync(e.file, "utf8");
+  const result = (JSON.parse(text) as { results: HyperfineResult[] }).results[0];
+  if (result === undefined) continue;
+  raw.set(`${e.scale}|${e.tool}|${e.command}|${e.mode}`, result);
+  rawJson[`${e.scale} · ${e.tool} ${e.command} · ${e.mode}`] = JSON.parse(text);
+}
+const rss = new Map<string, number>();
+for (const e of entries) if (e.kind === "rss") rss.set(`${e.scale}|${e.tool}|${e.command}|${e.mode}`, e.kib);
+
+const medianMs = (key: string): number | undefined => {
+  const r = raw.get(key);
+  return r === undefined ? undefined : r.median * 1000;
+};
+const ms = (x: number | undefined) => (x === undefined ? "—" : x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
+const ratio = (x: number | undefined, base: number | undefined) => (x === undefined || base === undefined ? "—" : `${(x / base).toFixed(1)}×`);
+const mib = (kib: number | undefined) => (kib === undefined ? "—" : (kib / 1024).toFixed(0));
+const gbps = (bytes: number, msValue: number | undefined) => (msValue === undefined ? "—" : (bytes / 1e9 / (msValue / 1000)).toFixed(2));
+const size = (bytes: number) => (bytes >= 1 << 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(0)} MiB`);
+
+const helloMs = medianMs("-|hello|hi|warm");
+const helloRss = rss.get("-|hello|hi|warm");
+const machine = entries.find((e): e is MachineEntry => e.kind === "machine") ?? ({ kind: "machine" } as MachineEntry);
+const scales = entries.filter((e): e is ScaleEntry => e.kind === "scale");
+const notes = entries.filter((e): e is NoteEntry => e.kind === "note").map((e) => e.text);
+
+const header = [
+  "| scale | command | warm ms | after-append ms | cold ms | cold GB/s | warm ÷ hello | after-append ÷ hello | cold ÷ hello | peak RSS warm MiB | peak RSS cold MiB |",
+  "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+];
+const startupMs = medianMs("-|ccpulse|--version|warm");
+const rows: string[] = [
+  `| — | Bun hello-world (\`console.log("hi")\`, same build flags) | ${ms(helloMs)} | — | — | — | 1.0× | — | — | ${mib(helloRss)} | — |`,
+  `| — | \`ccpulse --version\` (start-up only, reads no files) | ${ms(startupMs)} | — | — | — | ${ratio(startupMs, helloMs)} | — | — | ${mib(rss.get("-|ccpulse|--version|warm"))} | — |`,
+];
+for (const s of scales) {
+  const commands = [...new Set(entries.filter((e): e is TimeEntry => e.kind === "time" && e.scale === s.scale).map((e) => `${e.tool}|${e.command}`))];
+  for (const tc of commands) {
+    const [tool, command] = tc.split("|") as [string, string];
+    const key = (mode: string) => `${s.scale}|${tool}|${command}|${mode}`;
+    const warm = medianMs(key("warm"));
+    const append = medianMs(key("append"));
+    // ccusage keeps no cache: each call is a full scan, measured once and shown as both warm and cold.
+    const cold = medianMs(key("cold")) ?? (tool === "ccusage" ? warm : undefined);
+    // ccpulse reads the transcripts of live sessions only; ccusage reads every transcript.
+    const bytesRead = tool === "ccusage" ? s.bytes : s.liveBytes;
+    const label = `${s.scale} (${s.sessions} sessions, ${size(s.bytes)}, ${s.live} live = ${size(s.liveBytes)})`;
+    rows.push(
+      `| ${label} | \`${tool} ${command}\` | ${ms(warm)} | ${ms(append)} | ${ms(cold)} | ${gbps(bytesRead, cold)} | ${ratio(warm, helloMs)} | ${ratio(append, helloMs)} | ${ratio(cold, helloMs)} | ${mib(rss.get(key("warm")))} | ${mib(rss.get(key("cold")) ?? (tool === "ccusage" ? rss.get(key("warm")) : undefined))} |`,
+    );
+  }
+}
+
+const table = [...header, ...rows].join("\n");
+const summary = [
+  `## ccpulse benchmark, ${machine.date ?? new Date().toISOString()}`,
+  "",
+  `Machine: ${machine.host ?? "?"}, ${machine.nproc ?? "?"} cores (${machine.cpu ?? "?"}), ${machine.ram ?? "?"} RAM, ${machine.kernel ?? "?"}, ${machine.fs ?? "?"}.`,
+  `Tools: ${machine.bun ?? "?"}, ${machine.ccpulse ?? "?"}, ${machine.hyperfine ?? "?"}${machine.ccusage ? `, ${machine.ccusage}` : ""}.`,
+  "",
+  "Medians of hyperfine runs (`--warmup 3`, `-N`: no shell). *warm*: nothing changed since the last call; *after-append*: 1 MiB of new rows",
+  "appended to the live sessions' transcripts (and their probes touched) before each call; *cold*: ccpulse's offset cache",
+  "(`$XDG_CACHE_HOME/ccpulse`) removed before each call, the OS page cache still warm. *cold GB/s*: bytes the tool must read",
+  "(ccpulse: live sessions' transcripts and sub-agent files; ccusage: every transcript) ÷ cold time. Peak RSS: max of 3 runs of",
+  "`/usr/bin/time -v`. Ratios are to the hello-world measured in the same run.",
+  "",
+  table,
+  ...(notes.length > 0 ? ["", ...notes.map((n) => `- ${n}`)] : []),
+  "",
+].join("\n");
+
+process.stdout.write(`${summary}\n`);
+writeFileSync(
+  outPath,
+  `${summary}\n<details><summary>Raw hyperfine JSON</summary>\n\n\`\`\`json\n${JSON.stringify(rawJson)}\n\`\`\`\n</details>\n`,
+);

@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# make bench: times ccpulse on synthetic Claude Code homes of three sizes, next to a compiled Bun
+# hello-world (the floor any Bun binary pays) and ccusage where it can run, then prints one Markdown
+# table and saves it with the raw hyperfine JSON in bench/results/<date>-<host>.md.
+#
+#   BENCH_SCALES="small medium large"  which scales to run (default: all three)
+#   BENCH_HOMES=bench/homes            where the homes are generated (git-ignored)
+#   BENCH_KEEP_HOMES=1                 keep each home after its scale instead of deleting it
+#   CCUSAGE_VERSION=20.0.24            ccusage release to compare with
+#
+# Reports numbers only: nothing here passes or fails on time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUN=$ROOT/node_modules/.bin/bun
+CCPULSE=$ROOT/dist/ccpulse
+SCALES=${BENCH_SCALES:-small medium large}
+HOMES=$(mkdir -p "${BENCH_HOMES:-$ROOT/bench/homes}" && cd "${BENCH_HOMES:-$ROOT/bench/homes}" && pwd)
+# 20.0.26 (latest when this was written) has no linux-x64 native package on npm; 20.0.24 has.
+CCUSAGE_VERSION=${CCUSAGE_VERSION:-20.0.24}
+APPEND_BYTES=1048576
+# Each after-append run grows the live transcripts by APPEND_BYTES, so their number is bounded.
+APPEND_RUNS=20
+LARGE_MIN_FREE_KIB=$((6 * 1024 * 1024))
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ccpulse-bench.XXXXXX")
+MANIFEST=$WORK/manifest.jsonl
+mkdir -p "$WORK/raw"
+GENERATED=()
+
+cleanup() {
+  local dir
+  for dir in "${GENERATED[@]}"; do
+    # gen-home checks each pid's start time before killing; plain kill only if bun itself fails.
+    "$BUN" "$ROOT/bench/gen-home.ts" --kill "$dir" 2>/dev/null || { [ -f "$dir/pids" ] && xargs -r kill -9 <"$dir/pids" 2>/dev/null; } || true
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+json_str() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "${s//$'\n'/ }"; }
+manifest() { printf '%s\n' "$1" >>"$MANIFEST"; }
+note() { say "$*"; manifest "{\"kind\":\"note\",\"text\":$(json_str "$*")}"; }
+
+apt_install() {
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  say "installing $* with apt"
+  "${sudo[@]}" apt-get update -qq && "${sudo[@]}" apt-get install -y -qq "$@" >/dev/null
+}
+
+# ---------------------------------------------------------------- tools
+
+command -v hyperfine >/dev/null || apt_install hyperfine
+[ -x /usr/bin/time ] || apt_install time
+HF_SHELL=()
+# -N runs commands without a shell, so a few-ms call is not measured together with sh's start-up.
+hyperfine --help 2>&1 | grep -qE '^\s+-N\b' && HF_SHELL=(-N)
+make -s build
+
+HELLO=$WORK/hello/hello
+mkdir -p "$WORK/hello"
+printf 'console.log("hi");\n' >"$WORK/hello/hello.ts"
+# The flags of ccpulse's own build (Makefile), so the ratio shows what ccpulse adds to a bare Bun binary.
+"$BUN" build "$WORK/hello/hello.ts" --compile --minify --sourcemap \
+  --no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile "$HELLO" >/dev/null
+
+CCUSAGE=""
+setup_ccusage() {
+  local prefix=$WORK/ccusage log=$WORK/ccusage-install.log
+  if ! command -v npm >/dev/null; then
+    note "ccusage skipped: npm not found"
+    return
+  fi
+  if ! npm install --prefix "$prefix" "ccusage@$CCUSAGE_VERSION" --no-audit --no-fund --loglevel=error >"$log" 2>&1; then
+    note "ccusage skipped: npm install ccusage@$CCUSAGE_VERSION failed: $(grep -m1 -i error "$log" || tail -n1 "$log")"
+    return
+  fi
+  local bin=$prefix/node_modules/.bin/ccusage out
+  if ! out=$(timeout 20 "$bin" --version 2>&1); then
+    note "ccusage skipped: ccusage@$CCUSAGE_VERSION does not start here: ${out:0:200}"
+    return
+  fi
+  CCUSAGE=$bin
+}
+setup_ccusage
+
+# ---------------------------------------------------------------- measuring
+
+RUN_ENV=()
+
+# measure SCALE TOOL COMMAND MODE PREPARE RUNS ARGV...: one hyperfine run; PREPARE and RUNS may be "-".
+measure() {
+  local scale=$1 tool=$2 command=$3 mode=$4 prepare=$5 runs=$6
+  shift 6
+  local out=$WORK/raw/$scale-$tool-${command// /_}-$mode.json
+  local args=("${HF_SHELL[@]}" --warmup 3 --style basic --export-json "$out" --command-name "$tool $command")
+  [ "$prepare" = - ] || args+=(--prepare "$prepare")
+  [ "$runs" = - ] || args+=(--runs "$runs")
+  say "$scale · $tool $command · $mode"
+  if ! env "${RUN_ENV[@]}" hyperfine "${args[@]}" "$*" >>"$WORK/hyperfine.log" 2>&1; then
+    tail -n 20 "$WORK/hyperfine.log" >&2
+    return 1
+  fi
+  manifest "{\"kind\":\"time\",\"scale\":\"$scale\",\"tool\":\"$tool\",\"command\":$(json_str "$command"),\"mode\":\"$mode\",\"file\":$(json_str "$out")}"
+}
+
+# peak_rss SCALE TOOL COMMAND MODE PREPARE ARGV...: the largest "Maximum resident set size" of 3 runs.
+peak_rss() {
+  local scale=$1 tool=$2 command=$3 mode=$4 prepare=$5 best=0 kib
+  shift 5
+  for _ in 1 2 3; do
+    # Unquoted on purpose: PREPARE is a plain command line, as hyperfine -N takes it.
+    [ "$prepare" = - ] || $prepare
+    env "${RUN_ENV[@]}" /usr/bin/time -v -o "$WORK/time.txt" "$@" >/dev/null 2>&1 || true
+    kib=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.txt")
+    [ "${kib:-0}" -gt "$best" ] && best=$kib
+  done
+  manifest "{\"kind\":\"rss\",\"scale\":\"$scale\",\"tool\":\"$tool\",\"command\":$(json_str "$command"),\"mode\":\"$mode\",\"kib\":$best}"
+}
+
+CCPULSE_COMMANDS=("compact --tmux --tokens" "json")
+CCUSAGE_COMMAND="daily --json --offline"
+
+bench_scale() {
+  local scale=$1 sessions=$2 bytes=$3 live=$4
+  local dir=$HOMES/$scale
+  if [ "$scale" = large ]; then
+    local free
+    free=$(df -Pk "$HOMES" | awk 'NR == 2 {print $4}')
+    if [ "$free" -lt "$LARGE_MIN_FREE_KIB" ]; then
+      note "large skipped: $((free / 1024 / 1024)) GiB free under $HOMES, it needs about 6"
+      return
+    fi
+  fi
+  GENERATED+=("$dir")
+  say "$scale: generating $sessions sessions, $bytes bytes, $live live"
+  # Epoch now, so the transcripts end where a real home's would: minutes ago for live sessions.
+  "$BUN" "$ROOT/bench/gen-home.ts" --out "$dir" --sessions "$sessions" --live "$live" --bytes "$bytes" --seed 1 --epoch "$(date +%s)000"
+  local all live_bytes
+  read -r all live_bytes < <("$BUN" -e "const e = await Bun.file('$dir/expected.json').json(); console.log(e.bytes.all, e.bytes.live)")
+  manifest "{\"kind\":\"scale\",\"scale\":\"$scale\",\"sessions\":$sessions,\"live\":$live,\"bytes\":$all,\"liveBytes\":$live_bytes}"
+  RUN_ENV=(HOME="$dir/home" CLAUDE_CONFIG_DIR="$dir/home/.claude" XDG_CACHE_HOME="$dir/cache")
+  local clear_cache="rm -rf $dir/cache/ccpulse" cmd
+
+  # Cold and warm first, while the transcripts hold exactly what gen-home reported.
+  for cmd in "${CCPULSE_COMMANDS[@]}"; do
+    # shellcheck disable=SC2086 # the command's flags are separate words
+    measure "$scale" ccpulse "$cmd" warm - - "$CCPULSE" $cmd
+    # shellcheck disable=SC2086
+    measure "$scale" ccpulse "$cmd" cold "$clear_cache" - "$CCPULSE" $cmd
+    # shellcheck disable=SC2086
+    peak_rss "$scale" ccpulse "$cmd" cold "$clear_cache" "$CCPULSE" $cmd
+    # shellcheck disable=SC2086
+    "$CCPULSE" $cmd >/dev/null
+    # shellcheck disable=SC2086
+    peak_rss "$scale" ccpulse "$cmd" warm - "$CCPULSE" $cmd
+  done
+  if [ -n "$CCUSAGE" ]; then
+    local ccusage_runs=-
+    [ "$scale" = small ] || ccusage_runs=5
+    # shellcheck disable=SC2086
+    if measure "$scale" ccusage "$CCUSAGE_COMMAND" warm - "$ccusage_runs" "$CCUSAGE" $CCUSAGE_COMMAND; then
+      # shellcheck disable=SC2086
+      peak_rss "$scale" ccusage "$CCUSAGE_COMMAND" warm - "$CCUSAGE" $CCUSAGE_COMMAND
+    else
+      note "ccusage failed on the $scale home (see the hyperfine output above); not compared"
+    fi
+  fi
+  for cmd in "${CCPULSE_COMMANDS[@]}"; do
+    # shellcheck disable=SC2086
+    measure "$scale" ccpulse "$cmd" append "$BUN $ROOT/bench/gen-home.ts --append $APPEND_BYTES --out $dir" "$APPEND_RUNS" "$CCPULSE" $cmd
+  done
+
+  "$BUN" "$ROOT/bench/gen-home.ts" --kill "$dir"
+  [ "${BENCH_KEEP_HOMES:-}" = 1 ] || rm -rf "$dir"
+}
+
+HOST=$(uname -n)
+manifest "$(printf '{"kind":"machine","date":%s,"host":%s,"nproc":"%s","cpu":%s,"ram":%s,"kernel":%s,"fs":%s,"bun":%s,"ccpulse":%s,"hyperfine":%s,"ccusage":%s}' \
+  "$(json_str "$(date -u +%FT%TZ)")" "$(json_str "$HOST")" "$(nproc)" \
+  "$(json_str "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')")" \
+  "$(json_str "$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)")" \
+  "$(json_str "$(uname -sr)")" "$(json_str "$(df -PT "$HOMES" | awk 'NR == 2 {print $2}') under $HOMES")" \
+  "$(json_str "bun $("$BUN" --version)")" "$(json_str "ccpulse $("$CCPULSE" --version)")" \
+  "$(json_str "$(hyperfine --version)")" "$(json_str "${CCUSAGE:+ccusage $CCUSAGE_VERSION}")")"
+
+RUN_ENV=(HOME="$WORK/hello")
+measure - hello hi warm - - "$HELLO"
+peak_rss - hello hi warm - "$HELLO"
+# ccpulse's own start-up (module load, no files read): what every call pays before any work.
+measure - ccpulse --version warm - - "$CCPULSE" --version
+peak_rss - ccpulse --version warm - "$CCPULSE" --version
+
+for scale in $SCALES; do
+  case $scale in
+    small) bench_scale small 5 $((20 << 20)) 2 ;;
+    medium) bench_scale medium 50 $((500 << 20)) 8 ;;
+    large) bench_scale large 200 $((2 << 30)) 20 ;;
+    *) note "unknown scale '$scale' (small, medium, large)" ;;
+  esac
+done
+
+mkdir -p "$ROOT/bench/results"
+"$BUN" "$ROOT/bench/report.ts" "$MANIFEST" "$ROOT/bench/results/$(date +%F)-$HOST.md"
+say "saved bench/results/$(date +%F)-$HOST.md"

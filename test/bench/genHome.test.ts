@@ -1,0 +1,77 @@
+/**
+ * End to end on a synthetic home from bench/gen-home.ts: the compiled binary must report exactly the
+ * token totals the generator wrote down, before and after rows are appended. The home has what a
+ * reader gets wrong most easily: streaming partials with lower usage, content-block rows repeating one
+ * usage, sub-agent files (nested ones too), /btw replays, `usage` keys inside tool results, `<synthetic>`
+ * rows, NUL-prefixed lines, a torn last line, a 10 MB line, a session resumed from another directory,
+ * stale probes. Build the binary first (`make build`; `make test` does).
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dir, "..", "..");
+const BINARY = join(ROOT, "dist", "ccpulse");
+const GEN_HOME = join(ROOT, "bench", "gen-home.ts");
+
+const dir = mkdtempSync(join(tmpdir(), "ccpulse-genhome-"));
+const home = join(dir, "home");
+const env = { HOME: home, CLAUDE_CONFIG_DIR: join(home, ".claude"), XDG_CACHE_HOME: join(dir, "cache"), PATH: process.env.PATH ?? "/usr/bin:/bin" };
+
+type Tokens = Record<"input" | "cacheWrite" | "cacheWrite5m" | "cacheWrite1h" | "cacheRead" | "output", number>;
+interface Expected {
+  totals: { live: Tokens };
+  sessions: Record<string, { live: boolean; tokens: Tokens }>;
+}
+interface Report {
+  totals: { tokens: Tokens };
+  sessions: { sessionId: string; tokens: Tokens }[];
+}
+
+function genHome(...args: string[]): void {
+  const run = Bun.spawnSync([process.execPath, GEN_HOME, ...args], { stdout: "pipe", stderr: "pipe", env: { PATH: env.PATH } });
+  if (run.exitCode !== 0) throw new Error(`gen-home ${args.join(" ")} failed: ${run.stderr.toString()}`);
+}
+
+async function ccpulseJson(): Promise<Report> {
+  const proc = Bun.spawn([BINARY, "json"], { env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`ccpulse json exited ${code}: ${stderr}`);
+  return JSON.parse(stdout) as Report;
+}
+
+function expectTotalsMatch(report: Report): void {
+  const expected = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")) as Expected;
+  const live = Object.entries(expected.sessions).filter(([, s]) => s.live);
+  expect(report.sessions.map((s) => s.sessionId).sort()).toEqual(live.map(([id]) => id).sort());
+  for (const s of report.sessions) expect({ session: s.sessionId, tokens: s.tokens }).toEqual({ session: s.sessionId, tokens: expected.sessions[s.sessionId]?.tokens as Tokens });
+  expect(report.totals.tokens).toEqual(expected.totals.live);
+}
+
+beforeAll(() => {
+  genHome("--out", dir, "--sessions", "4", "--live", "2", "--bytes", "2M", "--seed", "test", "--one-huge-line", "10");
+});
+
+afterAll(() => {
+  genHome("--kill", dir);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("the generator's expected.json agrees with the bytes it wrote", () => {
+  genHome("--verify", dir);
+});
+
+test("ccpulse json reports the generated token totals", async () => {
+  expectTotalsMatch(await ccpulseJson());
+  // A second call is answered from the offset cache and must not change a number.
+  expectTotalsMatch(await ccpulseJson());
+});
+
+test("ccpulse json follows appended rows", async () => {
+  for (let round = 0; round < 2; round++) {
+    genHome("--append", String(256 << 10), "--out", dir);
+    expectTotalsMatch(await ccpulseJson());
+  }
+  genHome("--verify", dir);
+});
