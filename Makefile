@@ -3,7 +3,7 @@ BUN := node_modules/.bin/bun
 PREFIX ?= $(HOME)/.local
 SOURCES := $(shell find src shell -type f) package.json
 
-.PHONY: run build check test install uninstall clean bench
+.PHONY: run build check test test-tools install uninstall clean bench
 
 run: dist/ccpulse
 	@./dist/ccpulse
@@ -23,7 +23,17 @@ dist/ccpulse: node_modules/.installed $(SOURCES)
 check: node_modules/.installed
 	node_modules/.bin/tsc -p .
 
-test: check dist/ccpulse
+# The tmux and prompt tests drive the real programs; install whichever is missing (Debian/Ubuntu).
+TEST_TOOLS := tmux zsh fish
+test-tools:
+	@missing=""; for t in $(TEST_TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing with apt-get"; \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+test: check test-tools dist/ccpulse
 	$(BUN) test
 
 install: dist/ccpulse

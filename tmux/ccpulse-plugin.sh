@@ -101,7 +101,11 @@ main() {
   fi
   if [[ $pick_key != off ]]; then
     if tmux list-commands display-popup >/dev/null 2>&1; then
-      tmux bind-key "$pick_key" display-popup -E -w 90% -h 50% -T ' Claude Code ' "$run pick --client '#{client_name}'"
+      # display-popup does not expand formats in its command (tmux 3.3), run-shell does: it passes the
+      # client's name to both the popup and the picker.
+      local popup="$run pick --client '#{client_name}'"
+      popup="'${popup//\'/\'\\\'\'}'"
+      tmux bind-key "$pick_key" run-shell -b "tmux display-popup -c '#{client_name}' -E -w 90% -h 50% -T ' Claude Code ' $popup"
     else
       # tmux < 3.2 has no popups: a short-lived window that closes once a session is chosen.
       tmux bind-key "$pick_key" new-window -n ccpulse "$run pick --client '#{client_name}'"
