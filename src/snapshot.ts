@@ -46,13 +46,17 @@ export async function takeSnapshot(env: Env, options: SnapshotOptions): Promise<
     configDir: file.configDir,
   }));
   const cache = cacheDir(env);
-  const sessions: Session[] = await Promise.all(
-    uniqueSessions(candidates).map(async (s): Promise<Session> => {
-      if (!options.tokens || s.sessionId === undefined) return { ...s, tokens: zeroTokens() };
-      const read = await readSessionTokens({ configDir: s.configDir, sessionId: s.sessionId, cwd: s.cwd, updatedAt: s.updatedAt }, cache);
-      return { ...s, ...read };
-    }),
-  );
+  const sessions: Session[] = [];
+  // One session at a time: each cold read holds an 8 MiB buffer, and reading them side by side only
+  // multiplies peak memory (the reads are single-threaded JS either way).
+  for (const s of uniqueSessions(candidates)) {
+    if (!options.tokens || s.sessionId === undefined) {
+      sessions.push({ ...s, tokens: zeroTokens() });
+      continue;
+    }
+    const read = await readSessionTokens({ configDir: s.configDir, sessionId: s.sessionId, cwd: s.cwd, updatedAt: s.updatedAt }, cache);
+    sessions.push({ ...s, ...read });
+  }
   const sorted = sortSessions(sessions);
   return { generatedAt, sessions: sorted, counts: countStates(sorted), totals: totalTokens(sorted) };
 }

@@ -1,6 +1,6 @@
 import { type UsageRow, usageTokens } from "../derive/tokens.ts";
 
-// 8 MiB reads: large enough that syscalls do not matter, small enough to keep RSS flat.
+// 8 MiB reads into one reused buffer: large enough that syscalls do not matter, small enough to keep RSS flat.
 const CHUNK_BYTES = 8 << 20;
 // A line longer than this is passed over. No assistant row comes near it (output is capped at 128k
 // tokens); the lines that do are tool results and attachments, which carry no usage we count.
@@ -8,6 +8,9 @@ export const MAX_LINE_BYTES = CHUNK_BYTES;
 // Only lines holding this key can carry usage. Inside a JSON string the quotes would be escaped, so a
 // raw match is a key (or the rare bare string "usage"): every other line is skipped without parsing.
 const MARKER = Buffer.from('"usage"');
+// And a row that counts is `"type":"assistant"`: lines holding "usage" but not this string (an Agent
+// tool's result in a user row, often hundreds of KB) are skipped unparsed too.
+const ASSISTANT = Buffer.from('"assistant"');
 const NEWLINE = 0x0a;
 
 /**
@@ -16,39 +19,63 @@ const NEWLINE = 0x0a;
  * left for the next call, so it is never counted half-read.
  */
 export async function scanTranscript(path: string, start: number, end: number, onRow: (row: UsageRow) => void): Promise<number> {
-  const file = Bun.file(path);
-  let pos = start;
-  let committed = start;
-  let pending: Buffer | undefined;
-  let skippingLongLine = false;
-  while (pos < end) {
-    const chunk = Buffer.from(await file.slice(pos, Math.min(end, pos + CHUNK_BYTES)).arrayBuffer());
-    if (chunk.length === 0) break;
-    pos += chunk.length;
-    let buf = chunk;
-    let from = 0;
-    if (pending) {
-      buf = Buffer.concat([pending, chunk]);
-      pending = undefined;
-    }
-    if (skippingLongLine) {
-      const newline = buf.indexOf(NEWLINE);
-      if (newline < 0) continue;
-      skippingLongLine = false;
-      from = newline + 1;
-      committed = pos - buf.length + from;
-    }
-    const lastNewline = buf.lastIndexOf(NEWLINE);
-    if (lastNewline >= from) {
-      scanLines(buf, from, lastNewline + 1, onRow);
-      from = lastNewline + 1;
-      committed = pos - buf.length + from;
-    }
-    const rest = buf.length - from;
-    if (rest >= MAX_LINE_BYTES) skippingLongLine = true;
-    else if (rest > 0) pending = buf.subarray(from);
+  if (end <= start) return start;
+  // node:fs for one reused buffer (a fresh ArrayBuffer per Bun.file slice grew RSS with the bytes read).
+  // Its ~3 ms import is paid only when there are new bytes, and the cache write that follows needs it too.
+  const fs = await import("node:fs");
+  let fd: number;
+  try {
+    fd = fs.openSync(path, "r");
+  } catch {
+    return start;
   }
-  return committed;
+  try {
+    let buf = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(64 * 1024, end - start)));
+    let pos = start;
+    let committed = start;
+    let carried = 0; // bytes of an unfinished line kept at the front of buf
+    let skippingLongLine = false;
+    while (pos < end) {
+      if (carried === buf.length) {
+        if (buf.length >= MAX_LINE_BYTES) {
+          skippingLongLine = true;
+          carried = 0;
+        } else {
+          const grown = Buffer.allocUnsafe(Math.min(MAX_LINE_BYTES, buf.length * 2));
+          buf.copy(grown, 0, 0, carried);
+          buf = grown;
+        }
+      }
+      const n = fs.readSync(fd, buf, carried, Math.min(buf.length - carried, end - pos), pos);
+      if (n <= 0) break;
+      pos += n;
+      const filled = carried + n;
+      const base = pos - filled; // file offset of buf[0]
+      const view = buf.subarray(0, filled);
+      let from = 0;
+      if (skippingLongLine) {
+        const newline = view.indexOf(NEWLINE);
+        if (newline < 0) {
+          carried = 0;
+          continue;
+        }
+        skippingLongLine = false;
+        from = newline + 1;
+        committed = base + from;
+      }
+      const lastNewline = view.lastIndexOf(NEWLINE);
+      if (lastNewline >= from) {
+        scanLines(view, from, lastNewline + 1, onRow);
+        from = lastNewline + 1;
+        committed = base + from;
+      }
+      carried = filled - from;
+      if (carried > 0 && from > 0) buf.copyWithin(0, from, filled);
+    }
+    return committed;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Finds marker hits in buf[from, to) (to is just after a newline) and parses only their lines. */
@@ -59,8 +86,10 @@ function scanLines(buf: Buffer, from: number, to: number, onRow: (row: UsageRow)
     if (hit < 0 || hit >= to) return;
     const lineStart = Math.max(from, buf.lastIndexOf(NEWLINE, hit) + 1);
     const lineEnd = buf.indexOf(NEWLINE, hit);
-    const row = parseUsageLine(buf, lineStart, lineEnd);
-    if (row) onRow(row);
+    if (buf.subarray(lineStart, lineEnd).indexOf(ASSISTANT) >= 0) {
+      const row = parseUsageLine(buf, lineStart, lineEnd);
+      if (row) onRow(row);
+    }
     at = lineEnd + 1;
   }
 }
