@@ -11,12 +11,15 @@
 ccpulse_prompt=${ccpulse_prompt-}
 
 # Runs last in PROMPT_COMMAND, so the commands before it still see $? and PIPESTATUS of your command, and
-# hands $? on unchanged to PS1. It adds the indicator to PS1 here rather than once, so a PROMPT_COMMAND
-# that rebuilds PS1 every time (git's __git_ps1 in its PROMPT_COMMAND mode, many themes) still shows it.
+# hands $? on unchanged to whatever runs after it (a PROMPT_COMMAND added later, PS1). It puts the
+# indicator into PS1 here rather than once, so a PROMPT_COMMAND that rebuilds PS1 every time (git's
+# __git_ps1 in its PROMPT_COMMAND mode, many themes) still shows it.
 __ccpulse_update() {
   local status=$?
-  ccpulse_prompt=$("${CCPULSE_BIN:-ccpulse}" prompt --shell bash 2>/dev/null </dev/null)
-  if [[ -z ${CCPULSE_NO_PS1-} && ${PS1-} != *ccpulse_prompt* ]]; then
+  # || true: a missing binary must not end a shell that runs with set -e.
+  ccpulse_prompt=$("${CCPULSE_BIN:-ccpulse}" prompt --shell bash 2>/dev/null </dev/null) || true
+  # Without promptvars PS1 would show the ${…} itself.
+  if [[ -z ${CCPULSE_NO_PS1-} && ${PS1-} != *ccpulse_prompt* ]] && shopt -q promptvars; then
     PS1='${ccpulse_prompt:+${ccpulse_prompt} }'${PS1-}
   fi
   return "$status"

@@ -37,11 +37,17 @@ _ccpulse_set() {
   ccpulse_prompt=$value
 }
 
+# Reads and sets the user's options; the work is done in _ccpulse_refresh, under emulate -L zsh, which
+# would also undo a setopt made in the same function when it returns.
 _ccpulse_precmd() {
-  # Read the user's options before emulate -L replaces them for this function.
   [[ -o prompt_percent ]] && _ccpulse_shell=zsh || _ccpulse_shell=plain   # else %F{…} would show as text
   [[ -o prompt_bang ]] && _ccpulse_bang=1 || _ccpulse_bang=0
+  # A theme loaded later (zsh's promptinit among them) may turn prompt_subst off again.
   [[ -z ${CCPULSE_NO_RPROMPT-} && ! -o prompt_subst ]] && setopt prompt_subst
+  _ccpulse_refresh
+}
+
+_ccpulse_refresh() {
   emulate -L zsh
   _ccpulse_show
   if [[ ${CCPULSE_ASYNC:-0} != 0 && -o zle ]]; then
@@ -84,11 +90,9 @@ _ccpulse_async_close() {
 # zle -F handler: $1 is the fd, $2 empty when there is output, else hup, err or nval.
 _ccpulse_async_done() {
   emulate -L zsh
-  # A handler can still fire for an fd that was closed meanwhile (zsh-users/zsh-autosuggestions#753).
-  if [[ $1 != "$_ccpulse_fd" ]]; then
-    zle -F $1 2>/dev/null
-    return 0
-  fi
+  # A handler can still fire for an fd closed meanwhile (zsh-users/zsh-autosuggestions#753); its number may
+  # belong to someone else by now, so leave it alone.
+  [[ $1 == "$_ccpulse_fd" ]] || return 0
   local out=
   # ccpulse writes its line in one go as it ends, so reading to EOF does not wait.
   [[ -z ${2-} || $2 == hup ]] && IFS= read -r -d '' -u $1 out

@@ -1,4 +1,3 @@
-import { afterAll } from "bun:test";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,10 +15,18 @@ export interface TestHome {
   readonly env: Env & Record<string, string>;
 }
 
+// bun test loads this module once for all test files, so an afterAll here would only run for the first
+// file; test/setup.ts (preloaded, see bunfig.toml) calls releaseAll once after every file.
 const homes: string[] = [];
-afterAll(() => {
-  for (const h of homes) rmSync(h, { recursive: true, force: true });
-});
+const sleepers: Bun.Subprocess[] = [];
+
+export async function releaseAll(): Promise<void> {
+  for (const p of sleepers.splice(0)) {
+    p.kill(9);
+    await p.exited;
+  }
+  for (const h of homes.splice(0)) rmSync(h, { recursive: true, force: true });
+}
 
 export function makeHome(fixture?: string): TestHome {
   const root = mkdtempSync(join(tmpdir(), "ccpulse-test-"));
@@ -62,12 +69,6 @@ export interface Sleeper {
   readonly procStart: string;
   kill(): Promise<void>;
 }
-
-const sleepers: Bun.Subprocess[] = [];
-afterAll(async () => {
-  for (const p of sleepers) p.kill(9);
-  await Promise.all(sleepers.map((p) => p.exited));
-});
 
 export function spawnSleeper(): Sleeper {
   const proc = Bun.spawn(["sleep", "600"], { stdio: ["ignore", "ignore", "ignore"] });

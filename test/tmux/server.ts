@@ -1,11 +1,16 @@
-/** Real tmux servers on private sockets for tests; every one started here is killed in afterAll. */
-import { afterAll } from "bun:test";
-import { readFileSync } from "node:fs";
+/** Real tmux servers on private sockets for tests; every one started here is killed when the tests end. */
+import { readFileSync, rmSync } from "node:fs";
 
+// Killed by test/setup.ts after all files: bun test loads this module once however many files import it.
 const servers: string[] = [];
-afterAll(() => {
-  for (const name of servers) Bun.spawnSync(["tmux", "-L", name, "kill-server"], { stdout: "ignore", stderr: "ignore" });
-});
+export function killServers(): void {
+  const dir = `${process.env.TMUX_TMPDIR || "/tmp"}/tmux-${process.getuid?.() ?? 0}`;
+  for (const name of servers.splice(0)) {
+    Bun.spawnSync(["tmux", "-L", name, "kill-server"], { stdout: "ignore", stderr: "ignore" });
+    // A server that exits on kill-server can leave its socket file behind.
+    rmSync(`${dir}/${name}`, { force: true });
+  }
+}
 
 export const hasTmux = Bun.spawnSync(["sh", "-c", "command -v tmux"]).exitCode === 0;
 
