@@ -15,9 +15,10 @@ node_modules/.installed: package.json
 	@touch $@
 
 # --no-compile-autoload-*: a compiled binary would otherwise load .env and bunfig.toml from whatever
-# directory the prompt or tmux happens to be in.
+# directory the prompt or tmux happens to be in. --bytecode: start-up without parsing the JS, measured
+# 8.1 → 5.5 ms for `ccpulse --version` (hello-world: 3.3 ms).
 dist/ccpulse: node_modules/.installed $(SOURCES)
-	$(BUN) build src/cli.ts --compile --minify --sourcemap \
+	$(BUN) build src/cli.ts --compile --minify --sourcemap --bytecode --format=esm \
 	  --no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile $@
 
 check: node_modules/.installed

@@ -4,6 +4,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { encodeProjectDir } from "../src/discover/projectDir.ts";
+import { CACHE_VERSION } from "../src/read/tokenCache.ts";
 import { BINARY, ROOT, liveProbe, makeHome, reviveProbes, runBinary, spawnSleeper, writeProbe } from "./helpers/home.ts";
 import { naiveTotals } from "./helpers/oracle.ts";
 import { response } from "./helpers/rows.ts";
@@ -122,7 +123,7 @@ describe("concurrency", () => {
       }
     })();
 
-    const cacheDir = join(home.cache, "ccpulse", "sessions-v1");
+    const cacheDir = join(home.cache, "ccpulse", `sessions-v${CACHE_VERSION}`);
     let cacheReads = 0;
     for (let round = 0; round < 5; round++) {
       const calls = Array.from({ length: 20 }, () => runBinary(home, round % 2 ? ["json"] : ["compact", "--tokens"]));
@@ -131,7 +132,9 @@ describe("concurrency", () => {
         await Bun.sleep(3);
         if (!existsSync(cacheDir)) continue;
         for (const name of new Bun.Glob("*.json").scanSync({ cwd: cacheDir })) {
-          expect(() => JSON.parse(readFileSync(join(cacheDir, name), "utf8"))).not.toThrow();
+          const text = readFileSync(join(cacheDir, name), "utf8");
+          expect(text.endsWith("\n")).toBe(true);
+          for (const line of text.trim().split("\n")) expect(() => JSON.parse(line)).not.toThrow();
           cacheReads++;
         }
       }

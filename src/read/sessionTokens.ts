@@ -1,6 +1,6 @@
 import { encodeProjectDir } from "../discover/projectDir.ts";
 import { type Tally, type Tokens, addRow, emptyTally, sumTokens, zeroTokens } from "../derive/tokens.ts";
-import { type Cursor, type SessionCache, cachePath, loadCache, saveCache } from "./tokenCache.ts";
+import { CACHE_VERSION, type Cursor, type SessionCache, type Summary, cachePath, loadCache, saveCache } from "./tokenCache.ts";
 import { scanTranscript } from "./transcript.ts";
 
 export interface SessionTokens {
@@ -40,51 +40,86 @@ async function statOf(path: string): Promise<FileStat | undefined> {
 /**
  * Token totals of one session: its transcript `projects/<encoded cwd>/<id>.jsonl` plus its sub-agent
  * transcripts `<id>/subagents/**\/*.jsonl`, read through the offset cache so a call reads only bytes
- * appended since the last one.
+ * appended since the last one, and nothing at all (one stat per file) when no file changed.
  */
 export async function readSessionTokens(owner: TranscriptOwner, cacheDir: string): Promise<SessionTokens> {
   if (!SAFE_ID.test(owner.sessionId)) return { tokens: zeroTokens() };
   const path = cachePath(cacheDir, owner.configDir, owner.sessionId);
-  const cache = await loadCache(path, owner.configDir, owner.sessionId);
-  const located = await locateTranscript(owner, cache);
+  const stored = await loadCache(path, owner.configDir, owner.sessionId);
+  const primary = owner.cwd !== undefined ? `${owner.configDir}/projects/${encodeProjectDir(owner.cwd)}/${owner.sessionId}.jsonl` : "";
+  const { summary } = stored;
+  if (summary && (await stillCurrent(summary, primary, owner))) {
+    return { tokens: summary.tokens, model: summary.model, transcript: summary.transcript };
+  }
+
+  const cache = stored.cache();
+  const located = await locateTranscript(owner, primary, cache);
   let dirty = located.dirty;
   const transcript = located.path;
-  if (transcript === undefined) {
-    if (dirty) await saveCache(path, cache);
-    return { tokens: zeroTokens() };
+  let subagents: { files: string[]; root?: string } = { files: [] };
+  if (transcript !== undefined) {
+    const found = await subagentFiles(transcript, owner.sessionId, cache);
+    dirty = found.dirty || dirty;
+    subagents = found;
+    const mainIds = new Set(cache.mainIds);
+    const mainMoved = await advance(
+      cache,
+      transcript,
+      (tally, row) => {
+        addRow(tally, row);
+        if (!row.sidechain && row.messageId) mainIds.add(row.messageId);
+      },
+      () => mainIds.clear(),
+    );
+    if (mainMoved) cache.mainIds = [...mainIds];
+    dirty = mainMoved || dirty;
+    for (const file of subagents.files) {
+      dirty = (await advance(cache, file, (tally, row) => addRow(tally, row, (id) => mainIds.has(id)))) || dirty;
+    }
   }
-  const subagents = await subagentFiles(transcript, owner.sessionId, cache);
-  dirty = subagents.dirty || dirty;
-
-  const mainIds = new Set(cache.mainIds);
-  const mainMoved = await advance(
-    cache,
-    transcript,
-    (tally, row) => {
-      addRow(tally, row);
-      if (!row.sidechain && row.messageId) mainIds.add(row.messageId);
-    },
-    () => mainIds.clear(),
-  );
-  if (mainMoved) cache.mainIds = [...mainIds];
-  dirty = mainMoved || dirty;
-  for (const file of subagents.files) {
-    dirty = (await advance(cache, file, (tally, row) => addRow(tally, row, (id) => mainIds.has(id)))) || dirty;
-  }
-  const wanted = new Set([transcript, ...subagents.files]);
+  const wanted = new Set([...(transcript !== undefined ? [transcript] : []), ...subagents.files]);
   for (const file of Object.keys(cache.files)) {
     if (wanted.has(file)) continue;
     delete cache.files[file];
     dirty = true;
   }
-  if (dirty) await saveCache(path, cache);
 
   const subModels = subagents.files.map((f) => cache.files[f]?.tally.model).filter((m) => m !== undefined);
-  return {
+  const result: SessionTokens = {
     tokens: sumTokens(Object.values(cache.files).map((c) => c.tally.tokens)),
-    model: cache.files[transcript]?.tally.model ?? subModels.at(-1),
+    model: transcript !== undefined ? (cache.files[transcript]?.tally.model ?? subModels.at(-1)) : undefined,
     transcript,
   };
+  const watch = [...new Set([primary, ...(transcript !== undefined ? [transcript] : []), ...(subagents.root ? [subagents.root] : []), ...Object.keys(cache.dirs), ...Object.keys(cache.files)])];
+  const next: Summary = {
+    version: CACHE_VERSION,
+    configDir: owner.configDir,
+    sessionId: owner.sessionId,
+    watch,
+    stamp: await stampOf(watch),
+    updatedAt: transcript === undefined ? owner.updatedAt : undefined,
+    ...result,
+  };
+  if (dirty || next.stamp !== summary?.stamp || next.updatedAt !== summary?.updatedAt || summary.watch.join("\n") !== watch.join("\n")) {
+    await saveCache(path, next, cache);
+  }
+  return result;
+}
+
+/**
+ * What a path looks like now: a file by device, inode and size (an append changes the size, a
+ * replacement the inode), a folder by its mtime (a new entry changes it), a missing path as "-".
+ */
+async function stampOf(paths: readonly string[]): Promise<string> {
+  const stats = await Promise.all(paths.map((p) => (p === "" ? undefined : statOf(p))));
+  return stats.map((s) => (s === undefined ? "-" : s.isDirectory ? `d${s.mtimeMs}` : `${s.dev}:${s.ino}:${s.size}`)).join(" ");
+}
+
+/** The stored totals still hold: same transcript folder, same probe while none exists, nothing watched changed. */
+async function stillCurrent(summary: Summary, primary: string, owner: TranscriptOwner): Promise<boolean> {
+  if (summary.watch[0] !== primary) return false;
+  if (summary.transcript === undefined && summary.updatedAt !== owner.updatedAt) return false;
+  return (await stampOf(summary.watch)) === summary.stamp;
 }
 
 /**
@@ -116,7 +151,7 @@ async function advance(
   return true;
 }
 
-async function locateTranscript(owner: TranscriptOwner, cache: SessionCache): Promise<{ path?: string; dirty: boolean }> {
+async function locateTranscript(owner: TranscriptOwner, primary: string, cache: SessionCache): Promise<{ path?: string; dirty: boolean }> {
   const projects = `${owner.configDir}/projects`;
   const name = `${owner.sessionId}.jsonl`;
   const previous = cache.transcript;
@@ -126,10 +161,7 @@ async function locateTranscript(owner: TranscriptOwner, cache: SessionCache): Pr
     cache.searchedAt = searchedAt;
     return { path, dirty };
   };
-  const candidates = [
-    ...(owner.cwd !== undefined ? [`${projects}/${encodeProjectDir(owner.cwd)}/${name}`] : []),
-    ...(previous !== undefined ? [previous] : []),
-  ];
+  const candidates = [...(primary !== "" ? [primary] : []), ...(previous !== undefined ? [previous] : [])];
   for (const candidate of candidates) {
     if ((await statOf(candidate))?.isFile) return found(candidate);
   }
@@ -152,12 +184,12 @@ async function locateTranscript(owner: TranscriptOwner, cache: SessionCache): Pr
  * Sub-agent transcripts, found again only when a directory below `<id>/subagents` changed its mtime
  * (a new file or folder); appends to known files are caught by their own size.
  */
-async function subagentFiles(transcript: string, sessionId: string, cache: SessionCache): Promise<{ files: string[]; dirty: boolean }> {
+async function subagentFiles(transcript: string, sessionId: string, cache: SessionCache): Promise<{ files: string[]; root: string; dirty: boolean }> {
   const root = `${transcript.slice(0, transcript.lastIndexOf("/"))}/${sessionId}/subagents`;
   const known = Object.entries(cache.dirs);
   const stats = await Promise.all(known.map(([dir]) => statOf(dir)));
   const unchanged = known[0]?.[0] === root && known.every(([, mtime], i) => stats[i]?.isDirectory && stats[i]?.mtimeMs === mtime);
-  if (unchanged) return { files: Object.keys(cache.files).filter((f) => f.startsWith(`${root}/`)).sort(), dirty: false };
+  if (unchanged) return { files: Object.keys(cache.files).filter((f) => f.startsWith(`${root}/`)).sort(), root, dirty: false };
 
   const rootStat = await statOf(root);
   const dirs: Record<string, number> = {};
@@ -175,5 +207,5 @@ async function subagentFiles(transcript: string, sessionId: string, cache: Sessi
   }
   const dirty = JSON.stringify(dirs) !== JSON.stringify(cache.dirs);
   cache.dirs = dirs;
-  return { files: files.sort(), dirty };
+  return { files: files.sort(), root, dirty };
 }

@@ -1,8 +1,8 @@
 import * as v from "valibot";
-import { TallySchema } from "../derive/tokens.ts";
+import { TallySchema, TokensSchema } from "../derive/tokens.ts";
 
 // Bump when the cache layout or what a tally means changes: an older file is then rebuilt from byte 0.
-export const CACHE_VERSION = 1;
+export const CACHE_VERSION = 2;
 
 const offset = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 
@@ -32,6 +32,25 @@ export const SessionCacheSchema = v.object({
 });
 export type SessionCache = v.InferOutput<typeof SessionCacheSchema>;
 
+/**
+ * The first line of a cache file: the session's totals and a stamp of every path they depend on (the
+ * transcript, the folder it should be in, the sub-agent folders and files). When the stamp still holds,
+ * a call returns these totals without parsing or validating the cursors below it: validating them with
+ * valibot cost ~3 ms for 7 sessions, more than the rest of a warm call.
+ */
+export const SummarySchema = v.object({
+  version: v.literal(CACHE_VERSION),
+  configDir: v.string(),
+  sessionId: v.string(),
+  watch: v.array(v.string()),
+  stamp: v.string(),
+  updatedAt: v.optional(v.number()),
+  tokens: TokensSchema,
+  model: v.optional(v.string()),
+  transcript: v.optional(v.string()),
+});
+export type Summary = v.InferOutput<typeof SummarySchema>;
+
 export const emptyCache = (configDir: string, sessionId: string): SessionCache => ({
   version: CACHE_VERSION,
   configDir,
@@ -47,15 +66,38 @@ export function cachePath(cacheDir: string, configDir: string, sessionId: string
   return `${cacheDir}/sessions-v${CACHE_VERSION}/${key}.json`;
 }
 
+export interface StoredCache {
+  readonly summary?: Summary;
+  /** The cursors, parsed and validated only when asked for; empty when missing or invalid. */
+  cache(): SessionCache;
+}
+
 /** A cache that is missing, unreadable, of another version or for another session reads as empty. */
-export async function loadCache(path: string, configDir: string, sessionId: string): Promise<SessionCache> {
+export async function loadCache(path: string, configDir: string, sessionId: string): Promise<StoredCache> {
+  let text = "";
   try {
-    const parsed = v.safeParse(SessionCacheSchema, JSON.parse(await Bun.file(path).text()));
-    if (parsed.success && parsed.output.configDir === configDir && parsed.output.sessionId === sessionId) return parsed.output;
+    text = await Bun.file(path).text();
   } catch {
-    // fall through: rebuilt from byte 0
+    // no cache yet, or not a file
   }
-  return emptyCache(configDir, sessionId);
+  const newline = text.indexOf("\n");
+  const belongs = (x: { configDir: string; sessionId: string }) => x.configDir === configDir && x.sessionId === sessionId;
+  const parse = <T>(schema: v.GenericSchema<unknown, T>, json: string): T | undefined => {
+    try {
+      const parsed = v.safeParse(schema, JSON.parse(json));
+      return parsed.success ? parsed.output : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const summary = newline > 0 ? parse(SummarySchema, text.slice(0, newline)) : undefined;
+  return {
+    summary: summary && belongs(summary) ? summary : undefined,
+    cache() {
+      const cache = newline > 0 ? parse(SessionCacheSchema, text.slice(newline + 1)) : undefined;
+      return cache && belongs(cache) ? cache : emptyCache(configDir, sessionId);
+    },
+  };
 }
 
 /**
@@ -64,14 +106,14 @@ export async function loadCache(path: string, configDir: string, sessionId: stri
  * so a lost race costs a re-read, never a double count. Failures (full disk, read-only home, a
  * directory in the way) are swallowed: the cache is an optimisation and the answer is already computed.
  */
-export async function saveCache(path: string, cache: SessionCache): Promise<void> {
+export async function saveCache(path: string, summary: Summary, cache: SessionCache): Promise<void> {
   // node:fs only here, on the write path: importing it costs ~3 ms, which the warm path must not pay.
   const fs = await import("node:fs");
   const dir = path.slice(0, path.lastIndexOf("/"));
   const temp = `${dir}/.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    fs.writeFileSync(temp, JSON.stringify(cache), { mode: 0o600 });
+    fs.writeFileSync(temp, `${JSON.stringify(summary)}\n${JSON.stringify(cache)}\n`, { mode: 0o600 });
     fs.renameSync(temp, path);
   } catch {
     try {

@@ -21,6 +21,7 @@ function setup(): { home: TestHome; transcript: string; read: () => ReturnType<t
 }
 
 const lines = (...rows: string[]) => rows.map((r) => `${r}\n`).join("");
+const cacheLines = (path: string): any[] => readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l));
 
 describe("readSessionTokens through the offset cache", () => {
   test("append half a line, call, append the rest, call: exact", async () => {
@@ -122,37 +123,58 @@ describe("readSessionTokens through the offset cache", () => {
 });
 
 describe("the cache file", () => {
-  test("lives under XDG_CACHE_HOME/ccpulse, dir 0700, file 0600, versioned", async () => {
+  test("lives under XDG_CACHE_HOME/ccpulse, dir 0700, file 0600, versioned: a summary line, then the cursors", async () => {
     const { home, transcript, read, cacheFile } = setup();
     writeFileSync(transcript, lines(...response("m1", { output: 5 })));
     await read();
-    expect(cacheFile.startsWith(join(home.cache, "ccpulse", "sessions-v1"))).toBe(true);
+    expect(cacheFile.startsWith(join(home.cache, "ccpulse", "sessions-v2"))).toBe(true);
     expect(statSync(join(home.cache, "ccpulse")).mode & 0o777).toBe(0o700);
     expect(statSync(dirname(cacheFile)).mode & 0o777).toBe(0o700);
     expect(statSync(cacheFile).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(readFileSync(cacheFile, "utf8")).version).toBe(1);
+    const [summary, cursors] = cacheLines(cacheFile);
+    expect(summary).toMatchObject({ version: 2, sessionId: SID, tokens: { output: 5 }, transcript });
+    expect(cursors).toMatchObject({ version: 2, sessionId: SID });
+    expect(cursors.files[transcript].offset).toBe(Bun.file(transcript).size);
   });
 
   test.each([
-    ["garbage", "\x00\xff not json"],
-    ["valid JSON of the wrong shape", '{"version":1,"files":"nope"}'],
-    ["another version", null],
-    ["lying offsets (past the end)", "offsets"],
-  ])("%s: rebuilt from the transcript, totals exact", async (_, content) => {
-    const { transcript, read, cacheFile } = setup();
-    writeFileSync(transcript, lines(...response("m1", { input: 3, output: 5 }), ...response("m2", { input: 1, output: 2 })));
-    await read();
-    const cached = JSON.parse(readFileSync(cacheFile, "utf8"));
-    if (content === null) writeFileSync(cacheFile, JSON.stringify({ ...cached, version: 0 }));
-    else if (content === "offsets") {
-      for (const f of Object.values(cached.files) as { offset: number; size: number }[]) {
+    ["garbage", () => "\x00\xff not json"],
+    ["valid JSON of the wrong shape", () => '{"version":2,"files":"nope"}\n{"version":2}\n'],
+    ["another version", (c: any[]) => `${JSON.stringify({ ...c[0], version: 1 })}\n${JSON.stringify({ ...c[1], version: 1 })}\n`],
+    ["another session's cache", (c: any[]) => `${JSON.stringify({ ...c[0], sessionId: "x" })}\n${JSON.stringify({ ...c[1], sessionId: "x" })}\n`],
+    ["a stale stamp over cursors past the end", (c: any[]) => {
+      for (const f of Object.values(c[1].files) as { offset: number; size: number }[]) {
         f.offset = 1e9;
         f.size = 7;
       }
-      writeFileSync(cacheFile, JSON.stringify(cached));
-    } else writeFileSync(cacheFile, content);
+      return `${JSON.stringify({ ...c[0], stamp: "stale" })}\n${JSON.stringify(c[1])}\n`;
+    }],
+    ["a stale stamp over broken cursors", (c: any[]) => `${JSON.stringify({ ...c[0], stamp: "stale" })}\n{"version":2,"files":{"x":1}}\n`],
+    ["only the first line, torn", (c: any[]) => JSON.stringify(c[0]).slice(0, 40)],
+  ])("%s: rebuilt from the transcript, totals exact", async (_, corrupt) => {
+    const { transcript, read, cacheFile } = setup();
+    writeFileSync(transcript, lines(...response("m1", { input: 3, output: 5 }), ...response("m2", { input: 1, output: 2 })));
+    await read();
+    writeFileSync(cacheFile, corrupt(cacheLines(cacheFile)));
     expect((await read()).tokens).toMatchObject({ input: 4, output: 7 });
-    expect(JSON.parse(readFileSync(cacheFile, "utf8")).version).toBe(1);
+    expect(cacheLines(cacheFile)[0].version).toBe(2);
+    appendFileSync(transcript, lines(...response("m3", { input: 10, output: 10 })));
+    expect((await read()).tokens).toMatchObject({ input: 14, output: 17 });
+  });
+
+  test("the summary answers only while every watched path is unchanged", async () => {
+    const { transcript, read, cacheFile } = setup();
+    writeFileSync(transcript, lines(...response("m1", { output: 5 })));
+    await read();
+    // Doctor the stored totals: while the stamp holds they are believed (no transcript is read)…
+    const [summary, cursors] = cacheLines(cacheFile);
+    writeFileSync(cacheFile, `${JSON.stringify({ ...summary, tokens: { ...summary.tokens, output: 999 } })}\n${JSON.stringify(cursors)}\n`);
+    expect((await read()).tokens.output).toBe(999);
+    // …and a new sub-agent folder, an append or a replaced file each send the call back to the cursors.
+    mkdirSync(join(dirname(transcript), SID, "subagents"), { recursive: true });
+    expect((await read()).tokens.output).toBe(5);
+    appendFileSync(transcript, lines(...response("m2", { output: 1 })));
+    expect((await read()).tokens.output).toBe(6);
   });
 
   test("a directory where the cache file should be: the answer is still right", async () => {
