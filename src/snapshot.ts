@@ -6,7 +6,7 @@ import { type Tokens, zeroTokens } from "./derive/tokens.ts";
 import { type Env, cacheDir } from "./env.ts";
 import { judgeLiveness, ownPidDomain, processInfo } from "./read/liveness.ts";
 import { type Probe, readProbe } from "./read/probe.ts";
-import { readSessionTokens } from "./read/sessionTokens.ts";
+import { startTokenRead } from "./read/sessionTokens.ts";
 
 export interface Snapshot {
   readonly generatedAt: number;
@@ -26,8 +26,10 @@ type Found = { readonly file: ProbeFile; readonly probe: Probe; readonly livenes
 /** The pipeline: discover probe files → read and check them → derive states → read tokens of the survivors. */
 export async function takeSnapshot(env: Env, options: SnapshotOptions): Promise<Snapshot> {
   const generatedAt = options.now ?? Date.now();
-  const dirs = await configDirs(env);
-  const [domain, files] = await Promise.all([ownPidDomain(), Promise.resolve(dirs.flatMap(probeFiles))]);
+  // Every await is a round trip through Bun's I/O threads: start the independent ones together.
+  const domainRead = ownPidDomain();
+  const files = (await configDirs(env)).flatMap(probeFiles);
+  const domain = await domainRead;
   const found = (await Promise.all(files.map((file) => inspect(file, domain)))).filter((f) => f !== undefined);
 
   const candidates = found.map(({ file, probe, liveness }) => ({
@@ -46,16 +48,19 @@ export async function takeSnapshot(env: Env, options: SnapshotOptions): Promise<
     configDir: file.configDir,
   }));
   const cache = cacheDir(env);
+  const unique = uniqueSessions(candidates);
+  const reads = await Promise.all(
+    unique.map((s) =>
+      options.tokens && s.sessionId !== undefined ? startTokenRead({ configDir: s.configDir, sessionId: s.sessionId, cwd: s.cwd, updatedAt: s.updatedAt }, cache) : undefined,
+    ),
+  );
   const sessions: Session[] = [];
-  // One session at a time: each cold read holds an 8 MiB buffer, and reading them side by side only
-  // multiplies peak memory (the reads are single-threaded JS either way).
-  for (const s of uniqueSessions(candidates)) {
-    if (!options.tokens || s.sessionId === undefined) {
-      sessions.push({ ...s, tokens: zeroTokens() });
-      continue;
-    }
-    const read = await readSessionTokens({ configDir: s.configDir, sessionId: s.sessionId, cwd: s.cwd, updatedAt: s.updatedAt }, cache);
-    sessions.push({ ...s, ...read });
+  // Refreshes one at a time: a cold read holds an 8 MiB buffer, and reading side by side only
+  // multiplies peak memory (the parsing is single-threaded JS either way).
+  for (const [i, s] of unique.entries()) {
+    const read = reads[i];
+    const tokens = read === undefined ? { tokens: zeroTokens() } : (read.current ?? (await read.refresh()));
+    sessions.push({ ...s, ...tokens });
   }
   const sorted = sortSessions(sessions);
   return { generatedAt, sessions: sorted, counts: countStates(sorted), totals: totalTokens(sorted) };

@@ -1,6 +1,6 @@
 import { encodeProjectDir } from "../discover/projectDir.ts";
 import { type Tally, type Tokens, addRow, emptyTally, sumTokens, zeroTokens } from "../derive/tokens.ts";
-import { CACHE_VERSION, type Cursor, type SessionCache, type Summary, cachePath, loadCache, saveCache } from "./tokenCache.ts";
+import { CACHE_VERSION, type Cursor, type SessionCache, type StoredCache, type Summary, cachePath, loadCache, saveCache } from "./tokenCache.ts";
 import { scanTranscript } from "./transcript.ts";
 
 export interface SessionTokens {
@@ -43,15 +43,35 @@ async function statOf(path: string): Promise<FileStat | undefined> {
  * appended since the last one, and nothing at all (one stat per file) when no file changed.
  */
 export async function readSessionTokens(owner: TranscriptOwner, cacheDir: string): Promise<SessionTokens> {
-  if (!SAFE_ID.test(owner.sessionId)) return { tokens: zeroTokens() };
+  const read = await startTokenRead(owner, cacheDir);
+  return read.current ?? read.refresh();
+}
+
+/** The stored totals when nothing changed (`current`), else how to bring them up to date. */
+export interface TokenRead {
+  readonly current?: SessionTokens;
+  refresh(): Promise<SessionTokens>;
+}
+
+/**
+ * The cheap half of a read: load the summary and check its stamp. Callers run these side by side and
+ * the refreshes (which may read megabytes) one at a time.
+ */
+export async function startTokenRead(owner: TranscriptOwner, cacheDir: string): Promise<TokenRead> {
+  if (!SAFE_ID.test(owner.sessionId)) return { current: { tokens: zeroTokens() }, refresh: async () => ({ tokens: zeroTokens() }) };
   const path = cachePath(cacheDir, owner.configDir, owner.sessionId);
   const stored = await loadCache(path, owner.configDir, owner.sessionId);
   const primary = owner.cwd !== undefined ? `${owner.configDir}/projects/${encodeProjectDir(owner.cwd)}/${owner.sessionId}.jsonl` : "";
+  const refresh = () => refreshTokens(owner, path, primary, stored);
   const { summary } = stored;
   if (summary && (await stillCurrent(summary, primary, owner))) {
-    return { tokens: summary.tokens, model: summary.model, transcript: summary.transcript };
+    return { current: { tokens: summary.tokens, model: summary.model, transcript: summary.transcript }, refresh };
   }
+  return { refresh };
+}
 
+async function refreshTokens(owner: TranscriptOwner, path: string, primary: string, stored: StoredCache): Promise<SessionTokens> {
+  const { summary } = stored;
   const cache = stored.cache();
   const located = await locateTranscript(owner, primary, cache);
   let dirty = located.dirty;
