@@ -29,8 +29,9 @@ export async function scanTranscript(path: string, start: number, end: number, o
   } catch {
     return start;
   }
+  const lease = leaseBuffer(Math.min(CHUNK_BYTES, Math.max(64 * 1024, end - start)));
   try {
-    let buf = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(64 * 1024, end - start)));
+    let buf = lease.buf;
     let pos = start;
     let committed = start;
     let carried = 0; // bytes of an unfinished line kept at the front of buf
@@ -44,6 +45,7 @@ export async function scanTranscript(path: string, start: number, end: number, o
           const grown = Buffer.allocUnsafe(Math.min(MAX_LINE_BYTES, buf.length * 2));
           buf.copy(grown, 0, 0, carried);
           buf = grown;
+          lease.keep(grown);
         }
       }
       const n = fs.readSync(fd, buf, carried, Math.min(buf.length - carried, end - pos), pos);
@@ -74,9 +76,33 @@ export async function scanTranscript(path: string, start: number, end: number, o
     }
     return committed;
   } finally {
+    lease.release();
     fs.closeSync(fd);
   }
 }
+
+// One buffer for every file of a call: a new 8 MiB one per file stayed alive until the next GC, and
+// a cold call over 7 sessions peaked near 100 MB. A second scan running at the same time gets its own.
+let spare: Buffer | undefined;
+
+function leaseBuffer(size: number): { buf: Buffer; keep(b: Buffer): void; release(): void } {
+  let buf = spare && spare.length >= size ? spare : Buffer.allocUnsafe(size);
+  spare = undefined;
+  return {
+    buf,
+    keep(b) {
+      buf = b;
+    },
+    release() {
+      if (!spare || buf.length > spare.length) spare = buf;
+    },
+  };
+}
+
+// Parsed lines become garbage at once, but JSC collects lazily: without a nudge a 135 MB transcript
+// peaked at 71 MB RSS; an eden collection every 2 MB parsed kept it at 58 MB for ~4% more time.
+const PARSED_BYTES_PER_GC = 2 << 20;
+let parsedSinceGc = 0;
 
 /** Finds marker hits in buf[from, to) (to is just after a newline) and parses only their lines. */
 function scanLines(buf: Buffer, from: number, to: number, onRow: (row: UsageRow) => void): void {
@@ -89,6 +115,11 @@ function scanLines(buf: Buffer, from: number, to: number, onRow: (row: UsageRow)
     if (buf.subarray(lineStart, lineEnd).indexOf(ASSISTANT) >= 0) {
       const row = parseUsageLine(buf, lineStart, lineEnd);
       if (row) onRow(row);
+      parsedSinceGc += lineEnd - lineStart;
+      if (parsedSinceGc > PARSED_BYTES_PER_GC) {
+        parsedSinceGc = 0;
+        Bun.gc(false);
+      }
     }
     at = lineEnd + 1;
   }
