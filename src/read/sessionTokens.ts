@@ -1,6 +1,7 @@
 import { encodeProjectDir } from "../discover/projectDir.ts";
 import { type Tally, type Tokens, addRow, emptyTally, sumTokens, zeroTokens } from "../derive/tokens.ts";
 import { CACHE_VERSION, type Cursor, type SessionCache, type StoredCache, type Summary, cachePath, loadCache, saveCache } from "./tokenCache.ts";
+import { tryLock } from "./refreshLock.ts";
 import { scanTranscript } from "./transcript.ts";
 
 export interface SessionTokens {
@@ -62,12 +63,35 @@ export async function startTokenRead(owner: TranscriptOwner, cacheDir: string): 
   const path = cachePath(cacheDir, owner.configDir, owner.sessionId);
   const stored = await loadCache(path, owner.configDir, owner.sessionId);
   const primary = owner.cwd !== undefined ? `${owner.configDir}/projects/${encodeProjectDir(owner.cwd)}/${owner.sessionId}.jsonl` : "";
-  const refresh = () => refreshTokens(owner, path, primary, stored);
   const { summary } = stored;
-  if (summary && (await stillCurrent(summary, primary, owner))) {
-    return { current: { tokens: summary.tokens, model: summary.model, transcript: summary.transcript }, refresh };
-  }
-  return { refresh };
+  const fromSummary = (s: Summary): SessionTokens => ({ tokens: s.tokens, model: s.model, transcript: s.transcript });
+  if (summary && (await stillCurrent(summary, primary, owner))) return { current: fromSummary(summary), refresh: async () => fromSummary(summary) };
+  return {
+    async refresh() {
+      const lock = await tryLock(path);
+      if (!lock) {
+        // Another process is rebuilding this cache: answer with the previous totals while it does
+        // (stale-while-revalidate), or, with none yet, wait for its result rather than redo its work.
+        if (summary) return fromSummary(summary);
+        const waited = await waitForSummary(path, owner);
+        if (waited) return fromSummary(waited);
+      }
+      try {
+        return await refreshTokens(owner, path, primary, lock ? await loadCache(path, owner.configDir, owner.sessionId) : stored);
+      } finally {
+        lock?.release();
+      }
+    },
+  };
+}
+
+// How long a caller with no previous totals waits for another process's cold rebuild.
+const COLD_WAIT_MS = 3000;
+
+async function waitForSummary(path: string, owner: TranscriptOwner): Promise<Summary | undefined> {
+  const fs = await import("node:fs");
+  for (const until = Date.now() + COLD_WAIT_MS; Date.now() < until && fs.existsSync(`${path}.lock`); ) await Bun.sleep(25);
+  return (await loadCache(path, owner.configDir, owner.sessionId)).summary;
 }
 
 async function refreshTokens(owner: TranscriptOwner, path: string, primary: string, stored: StoredCache): Promise<SessionTokens> {

@@ -1,0 +1,61 @@
+import { processInfo } from "./liveness.ts";
+
+/**
+ * Single flight for rebuilding one session's cache: a lock file `<cache>.lock` holding the owner's pid
+ * and start time, created with O_EXCL. While a live process holds it, other callers answer from the
+ * previous totals instead of all reading the same transcripts at once. A lock whose owner is gone (kill
+ * -9 mid-rebuild), whose pid was reused, or that is older than LOCK_TTL_MS is taken over.
+ */
+export const LOCK_TTL_MS = 60_000;
+
+export interface RefreshLock {
+  release(): void;
+}
+
+export async function tryLock(cacheFile: string, now = Date.now()): Promise<RefreshLock | undefined> {
+  const fs = await import("node:fs");
+  const path = `${cacheFile}.lock`;
+  const self = await processInfo(process.pid);
+  const mine = `${process.pid} ${self?.start ?? ""} ${now}`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.mkdirSync(cacheFile.slice(0, cacheFile.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+      fs.writeFileSync(path, mine, { flag: "wx", mode: 0o600 });
+      return {
+        release() {
+          try {
+            if (fs.readFileSync(path, "utf8") === mine) fs.unlinkSync(path);
+          } catch {
+            // already taken over or removed
+          }
+        },
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") return noLock;
+      if (!(await abandoned(path, now))) return undefined;
+      try {
+        fs.unlinkSync(path);
+      } catch {
+        // another caller took it over first
+      }
+    }
+  }
+  return undefined;
+}
+
+// When the lock cannot even be created (read-only cache dir), go on without one: correctness never
+// depended on it, only the amount of duplicated work.
+const noLock: RefreshLock = { release() {} };
+
+async function abandoned(path: string, now: number): Promise<boolean> {
+  let text: string;
+  try {
+    text = await Bun.file(path).text();
+  } catch {
+    return true;
+  }
+  const [pid, start, since] = text.split(" ");
+  const info = pid && /^\d+$/.test(pid) ? await processInfo(Number(pid)) : undefined;
+  if (!info || info.state === "Z" || (start !== "" && info.start !== start)) return true;
+  return !(Number(since) > now - LOCK_TTL_MS);
+}
