@@ -1,6 +1,8 @@
 import { type JumpTarget, type Pane, jumpTargets } from "./derive/jumpTargets.ts";
 import type { Session } from "./derive/sessions.ts";
+import type { Env } from "./env.ts";
 import { processAncestry } from "./read/liveness.ts";
+import { type Snapshot, takeSnapshot } from "./snapshot.ts";
 
 /**
  * The tmux server this process was started from (run-shell and display-popup set $TMUX), driven through
@@ -35,10 +37,14 @@ export function tellClient(message: string, client?: string): void {
   tmux(["display-message", ...(client ? ["-c", client] : []), message]);
 }
 
-export const insideTmux = (env: Readonly<Record<string, string | undefined>>): boolean => Boolean(env.TMUX);
+/** Every live session with how to reach it from the tmux server this process was started from. */
+export async function tmuxTargets(env: Env): Promise<{ snapshot: Snapshot; targets: JumpTarget[] }> {
+  if (!env.TMUX) throw new Error("not inside tmux ($TMUX is not set)");
+  const snapshot = await takeSnapshot(env, { tokens: false });
+  return { snapshot, targets: await reachableTargets(snapshot.sessions) };
+}
 
-/** Every session with how to reach it from this tmux server. */
-export async function reachableTargets(sessions: readonly Session[]): Promise<JumpTarget[]> {
+async function reachableTargets(sessions: readonly Session[]): Promise<JumpTarget[]> {
   const panes = listPanes();
   const chains = await Promise.all(sessions.map(async (s) => [s.pid, await processAncestry(s.pid)] as const));
   return jumpTargets(sessions, panes, new Map(chains));

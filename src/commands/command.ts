@@ -44,3 +44,6 @@ export function helpText(command: Command): string {
   });
   return [`ccpulse ${command.name}: ${command.summary}`, "", `Usage: ${command.usage}`, "", "Options:", ...flags, `${"  -h, --help".padEnd(34)}show this help`].join("\n");
 }
+
+/** `--client`: the tmux client that pressed the key; the bindings pass #{client_name}. */
+export const CLIENT_FLAG: FlagSpec = { pattern: /^[^\s;]{1,200}$/, valueName: "client", help: "the tmux client to switch (the key binding passes #{client_name})" };

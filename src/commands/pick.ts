@@ -1,23 +1,18 @@
 import { choosable, moveSelection, renderPicker } from "../render/picker.ts";
-import { takeSnapshot } from "../snapshot.ts";
-import { insideTmux, reachableTargets, switchTo } from "../tmuxServer.ts";
-import type { Command } from "./command.ts";
-
-const ID = /^[^\s;]{1,200}$/;
+import { switchTo, tmuxTargets } from "../tmuxServer.ts";
+import { CLIENT_FLAG, type Command } from "./command.ts";
 
 export const pick: Command = {
   name: "pick",
   summary: "choose a session in a list and switch the tmux client to it (for display-popup)",
   usage: "ccpulse pick [--client=<tmux client>]",
   flags: {
-    client: { pattern: ID, valueName: "client", help: "the tmux client to switch (the key binding passes #{client_name})" },
+    client: CLIENT_FLAG,
   },
   quietOnError: false,
   async run(args, env) {
-    if (!insideTmux(env)) throw new Error("not inside tmux ($TMUX is not set)");
     const client = args.flags.get("client") as string | undefined;
-    const snapshot = await takeSnapshot(env, { tokens: false });
-    const targets = await reachableTargets(snapshot.sessions);
+    const { snapshot, targets } = await tmuxTargets(env);
     const choices = choosable(targets);
     let selected = choices[0];
 

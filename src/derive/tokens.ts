@@ -63,7 +63,7 @@ export interface UsageRow {
 
 // Rows of one API response are written back to back (one per content block, format doc §2.7), so
 // dedupe needs only the last few keys, not the whole history: memory stays flat however long the file.
-const RECENT_KEYS = 16;
+const RECENT_KEYS = 4;
 
 export const TallySchema = v.object({
   tokens: TokensSchema,

@@ -15,8 +15,7 @@ export interface RefreshLock {
 export async function tryLock(cacheFile: string, now = Date.now()): Promise<RefreshLock | undefined> {
   const fs = await import("node:fs");
   const path = `${cacheFile}.lock`;
-  const self = await processInfo(process.pid);
-  const mine = `${process.pid} ${self?.start ?? ""} ${now}`;
+  const mine = `${process.pid} ${(await processInfo(process.pid))?.start ?? ""} ${now}`;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       fs.mkdirSync(cacheFile.slice(0, cacheFile.lastIndexOf("/")), { recursive: true, mode: 0o700 });
@@ -41,6 +40,12 @@ export async function tryLock(cacheFile: string, now = Date.now()): Promise<Refr
     }
   }
   return undefined;
+}
+
+/** Whether a live process holds the lock now (an abandoned lock does not count). */
+export async function lockHeld(cacheFile: string, now = Date.now()): Promise<boolean> {
+  if (!(await Bun.file(`${cacheFile}.lock`).exists())) return false;
+  return !(await abandoned(`${cacheFile}.lock`, now));
 }
 
 // When the lock cannot even be created (read-only cache dir), go on without one: correctness never

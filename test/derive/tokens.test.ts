@@ -59,7 +59,7 @@ describe("addRow dedupe", () => {
   test("memory stays flat: only the last few keys are kept", () => {
     const tally = emptyTally();
     for (let i = 0; i < 10_000; i++) addRow(tally, row(`m${i}`, `r${i}`, usage(1, 0, 0, 1)));
-    expect(tally.recent.length).toBeLessThanOrEqual(16);
+    expect(tally.recent.length).toBeLessThanOrEqual(4);
     expect(tally.tokens.output).toBe(10_000);
   });
 

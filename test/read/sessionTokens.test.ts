@@ -4,7 +4,8 @@ import { dirname, join } from "node:path";
 import { encodeProjectDir } from "../../src/discover/projectDir.ts";
 import { cacheDir } from "../../src/env.ts";
 import { readSessionTokens } from "../../src/read/sessionTokens.ts";
-import { cachePath } from "../../src/read/tokenCache.ts";
+import { SessionCacheSchema, bodyHash, cachePath } from "../../src/read/tokenCache.ts";
+import * as v from "valibot";
 import { type TestHome, makeHome } from "../helpers/home.ts";
 import { naiveTotals } from "../helpers/oracle.ts";
 import { assistantLine, metadataLines, response, taskResultLine } from "../helpers/rows.ts";
@@ -134,6 +135,9 @@ describe("the cache file", () => {
     const [summary, cursors] = cacheLines(cacheFile);
     expect(summary).toMatchObject({ version: 2, sessionId: SID, tokens: { output: 5 }, transcript });
     expect(cursors).toMatchObject({ version: 2, sessionId: SID });
+    // Loads trust the cursors by their hash, so every body written must hold to the schema.
+    expect(v.safeParse(SessionCacheSchema, cursors).issues).toBeUndefined();
+    expect(summary.bodyHash).toBe(bodyHash(`${readFileSync(cacheFile, "utf8").split("\n")[1]}\n`));
     expect(cursors.files[transcript].offset).toBe(Bun.file(transcript).size);
   });
 
