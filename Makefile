@@ -3,7 +3,7 @@ BUN := node_modules/.bin/bun
 PREFIX ?= $(HOME)/.local
 SOURCES := $(shell find src shell -type f) package.json
 
-.PHONY: run build check test test-tools install uninstall clean bench
+.PHONY: run build check test test-tools install uninstall clean bench prices
 
 run: dist/ccpulse
 	@./dist/ccpulse
@@ -46,6 +46,10 @@ uninstall:
 
 clean:
 	rm -rf dist
+
+# The embedded price table, regenerated from the shared copy of Claude Code's baked catalog.
+prices:
+	$(BUN) src/derive/prices.gen.ts ../shared/pricing.json
 
 # Numbers only, never pass/fail. BENCH_SCALES=small for a quick run; the large scale needs ~6 GB free.
 bench: dist/ccpulse

@@ -1,18 +1,19 @@
 import { configDirs } from "./discover/configDirs.ts";
 import { type ProbeFile, probeFiles } from "./discover/probeFiles.ts";
-import { type Session, type StateCounts, countStates, sortSessions, totalTokens, uniqueSessions } from "./derive/sessions.ts";
+import { type Session, type StateCounts, countStates, sortSessions, totalCost, totalTokens, uniqueSessions } from "./derive/sessions.ts";
 import { sessionState } from "./derive/state.ts";
-import { type Tokens, zeroTokens } from "./derive/tokens.ts";
+import type { Tokens } from "./derive/tokens.ts";
 import { type Env, cacheDir } from "./env.ts";
 import { judgeLiveness, ownPidDomain, processInfo } from "./read/liveness.ts";
 import { type Probe, readProbe } from "./read/probe.ts";
-import { startTokenRead } from "./read/sessionTokens.ts";
+import { noTokens, startTokenRead } from "./read/sessionTokens.ts";
 
 export interface Snapshot {
   readonly generatedAt: number;
   readonly sessions: readonly Session[];
   readonly counts: StateCounts;
   readonly totals: Tokens;
+  readonly totalCostUSD: number;
 }
 
 export interface SnapshotOptions {
@@ -59,11 +60,11 @@ export async function takeSnapshot(env: Env, options: SnapshotOptions): Promise<
   // multiplies peak memory (the parsing is single-threaded JS either way).
   for (const [i, s] of unique.entries()) {
     const read = reads[i];
-    const tokens = read === undefined ? { tokens: zeroTokens() } : (read.current ?? (await read.refresh()));
+    const tokens = read === undefined ? noTokens() : (read.current ?? (await read.refresh()));
     sessions.push({ ...s, ...tokens });
   }
   const sorted = sortSessions(sessions);
-  return { generatedAt, sessions: sorted, counts: countStates(sorted), totals: totalTokens(sorted) };
+  return { generatedAt, sessions: sorted, counts: countStates(sorted), totals: totalTokens(sorted), totalCostUSD: totalCost(sorted) };
 }
 
 async function inspect(file: ProbeFile, domain: string): Promise<Found | undefined> {

@@ -83,6 +83,10 @@ describe("real captures", () => {
         output: want.output_tokens,
       });
       expect(s?.model).toBe("claude-opus-5-5");
+      // Claude Code's own total at exit (cost-state), from tokens.txt.
+      const costState = new RegExp(`session ${sessionId}[\\s\\S]*?totalCostUSD=([0-9.]+)`).exec(text);
+      expect(s?.costUSD).toBeCloseTo(Number(costState?.[1]), 9);
+      expect(s?.costEstimated).toBe(false);
     }
     const sum = (k: string) => blocks.reduce((acc, [, , json]) => acc + JSON.parse(json as string)[k], 0);
     expect(snapshot.totals).toMatchObject({ input: sum("input_tokens"), cacheWrite: sum("cache_creation_input_tokens"), cacheRead: sum("cache_read_input_tokens"), output: sum("output_tokens") });

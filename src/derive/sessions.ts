@@ -12,6 +12,10 @@ export interface Session extends SessionState {
   readonly liveness: Exclude<Liveness, "dead">;
   readonly model?: string;
   readonly tokens: Tokens;
+  /** What Claude Code charges for these tokens (derive/pricing.ts). */
+  readonly costUSD: number;
+  /** Part of the cost priced as the default model: an unknown model. */
+  readonly costEstimated: boolean;
   readonly transcript?: string;
   readonly tmux?: string;
   readonly version?: string;
@@ -65,3 +69,5 @@ export function countStates(sessions: readonly Pick<Session, "state">[]): StateC
 }
 
 export const totalTokens = (sessions: readonly Pick<Session, "tokens">[]): Tokens => sumTokens(sessions.map((s) => s.tokens));
+
+export const totalCost = (sessions: readonly Pick<Session, "costUSD">[]): number => sessions.reduce((sum, s) => sum + s.costUSD, 0);

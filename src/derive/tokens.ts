@@ -59,6 +59,10 @@ export interface UsageRow {
   readonly model?: string;
   readonly sidechain: boolean;
   readonly tokens: Tokens;
+  /** What Claude Code charges for this row's message (derive/pricing.ts). */
+  readonly costUSD: number;
+  /** Priced as the default model: the model was unknown. */
+  readonly estimated: boolean;
 }
 
 // Rows of one API response are written back to back (one per content block, format doc §2.7), so
@@ -67,13 +71,15 @@ const RECENT_KEYS = 4;
 
 export const TallySchema = v.object({
   tokens: TokensSchema,
+  costUSD: v.number(),
+  estimated: v.boolean(),
   model: v.optional(v.string()),
-  recent: v.array(v.tuple([v.string(), TokensSchema])),
+  recent: v.array(v.tuple([v.string(), TokensSchema, v.number()])),
 });
 /** Running totals of one transcript file plus what dedupe needs to go on from its offset. */
 export type Tally = v.InferOutput<typeof TallySchema>;
 
-export const emptyTally = (): Tally => ({ tokens: zeroTokens(), recent: [] });
+export const emptyTally = (): Tally => ({ tokens: zeroTokens(), costUSD: 0, estimated: false, recent: [] });
 
 // Local notices and errors (rate limits among them) carry model "<synthetic>" and zero usage.
 const SYNTHETIC_MODEL = "<synthetic>";
@@ -89,8 +95,10 @@ export function addRow(tally: Tally, row: UsageRow, isReplay: (messageId: string
   if (row.messageId === "" || row.requestId === "") return;
   if (row.sidechain && row.messageId !== undefined && isReplay(row.messageId)) return;
   if (row.model) tally.model = row.model;
+  if (row.estimated) tally.estimated = true;
   if (row.messageId === undefined) {
     addTokens(tally.tokens, row.tokens);
+    tally.costUSD += row.costUSD;
     return;
   }
   const key = `${row.messageId}\u0000${row.requestId ?? ""}`;
@@ -98,10 +106,13 @@ export function addRow(tally: Tally, row: UsageRow, isReplay: (messageId: string
   if (seen) {
     if (tokenCount(row.tokens) <= tokenCount(seen[1])) return;
     addTokens(addTokens(tally.tokens, seen[1], -1), row.tokens);
+    tally.costUSD += row.costUSD - seen[2];
     seen[1] = { ...row.tokens };
+    seen[2] = row.costUSD;
     return;
   }
   addTokens(tally.tokens, row.tokens);
-  tally.recent.push([key, { ...row.tokens }]);
+  tally.costUSD += row.costUSD;
+  tally.recent.push([key, { ...row.tokens }, row.costUSD]);
   if (tally.recent.length > RECENT_KEYS) tally.recent.shift();
 }

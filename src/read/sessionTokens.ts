@@ -6,9 +6,15 @@ import { scanTranscript } from "./transcript.ts";
 
 export interface SessionTokens {
   readonly tokens: Tokens;
+  /** What Claude Code charges for these tokens, sub-agents included. */
+  readonly costUSD: number;
+  /** Some of it priced as the default model: a model the price table does not know. */
+  readonly costEstimated: boolean;
   readonly model?: string;
   readonly transcript?: string;
 }
+
+export const noTokens = (): SessionTokens => ({ tokens: zeroTokens(), costUSD: 0, costEstimated: false });
 
 export interface TranscriptOwner {
   readonly configDir: string;
@@ -69,12 +75,12 @@ export interface TokenRead {
  * the refreshes (which may read megabytes) one at a time.
  */
 export async function startTokenRead(owner: TranscriptOwner, cacheDir: string): Promise<TokenRead> {
-  if (!SAFE_ID.test(owner.sessionId)) return { current: { tokens: zeroTokens() }, refresh: async () => ({ tokens: zeroTokens() }) };
+  if (!SAFE_ID.test(owner.sessionId)) return { current: noTokens(), refresh: async () => noTokens() };
   const path = cachePath(cacheDir, owner.configDir, owner.sessionId);
   const stored = await loadCache(path, owner.configDir, owner.sessionId);
   const primary = owner.cwd !== undefined ? `${owner.configDir}/projects/${encodeProjectDir(owner.cwd)}/${owner.sessionId}.jsonl` : "";
   const { summary } = stored;
-  const fromSummary = (s: Summary): SessionTokens => ({ tokens: s.tokens, model: s.model, transcript: s.transcript });
+  const fromSummary = (s: Summary): SessionTokens => ({ tokens: s.tokens, costUSD: s.costUSD, costEstimated: s.costEstimated, model: s.model, transcript: s.transcript });
   if (summary && (await stillCurrent(summary, primary, owner))) return { current: fromSummary(summary), refresh: async () => fromSummary(summary) };
   return {
     async refresh() {
@@ -148,8 +154,11 @@ async function refreshTokens(owner: TranscriptOwner, path: string, primary: stri
   }
 
   const subModels = subagents.files.map((f) => cache.files[f]?.tally.model).filter((m) => m !== undefined);
+  const tallies = Object.values(cache.files).map((c) => c.tally);
   const result: SessionTokens = {
-    tokens: sumTokens(Object.values(cache.files).map((c) => c.tally.tokens)),
+    tokens: sumTokens(tallies.map((t) => t.tokens)),
+    costUSD: tallies.reduce((sum, t) => sum + t.costUSD, 0),
+    costEstimated: tallies.some((t) => t.estimated),
     model: transcript !== undefined ? (cache.files[transcript]?.tally.model ?? subModels.at(-1)) : undefined,
     transcript,
   };

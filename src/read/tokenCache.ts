@@ -2,7 +2,7 @@ import * as v from "valibot";
 import { TallySchema, TokensSchema } from "../derive/tokens.ts";
 
 // Bump when the cache layout or what a tally means changes: an older file is then rebuilt from byte 0.
-export const CACHE_VERSION = 2;
+export const CACHE_VERSION = 3;
 
 const offset = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 
@@ -48,6 +48,8 @@ export const SummarySchema = v.object({
   stamp: v.string(),
   updatedAt: v.optional(v.number()),
   tokens: TokensSchema,
+  costUSD: v.number(),
+  costEstimated: v.boolean(),
   model: v.optional(v.string()),
   transcript: v.optional(v.string()),
   // wyhash of the second line as written: a body that does not match is rebuilt from the transcripts.

@@ -1,3 +1,4 @@
+import { messageCost } from "../derive/pricing.ts";
 import { type UsageRow, usageTokens } from "../derive/tokens.ts";
 
 // 8 MiB reads into one reused buffer: large enough that syscalls do not matter, small enough to keep RSS flat.
@@ -146,11 +147,15 @@ export function usageRow(json: unknown): UsageRow | undefined {
   if (!isRecord(json) || json.type !== "assistant") return undefined;
   const message = json.message;
   if (!isRecord(message) || !isRecord(message.usage)) return undefined;
+  const model = optionalString(message.model);
+  const cost = messageCost(model, message.usage);
   return {
     messageId: optionalString(message.id),
     requestId: optionalString(json.requestId),
-    model: optionalString(message.model),
+    model,
     sidechain: json.isSidechain === true,
     tokens: usageTokens(message.usage),
+    costUSD: cost.usd,
+    estimated: cost.estimated,
   };
 }

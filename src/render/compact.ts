@@ -3,13 +3,15 @@ import { tmuxLocation } from "../derive/tmuxLocation.ts";
 import { tokenCount } from "../derive/tokens.ts";
 import type { Snapshot } from "../snapshot.ts";
 import { GLYPHS, TOKENS_GLYPH } from "./glyphs.ts";
-import { humanAge, humanCount } from "./humanize.ts";
+import { humanAge, humanCost, humanCount } from "./humanize.ts";
 import { sessionLabel, waitingLabel } from "./label.ts";
 import { type Segment, type Target, type TmuxStyles, encodeSegments } from "./segments.ts";
 
 export interface CompactOptions {
   /** Append the total tokens of all live sessions. */
   readonly tokens: boolean;
+  /** Append what the live sessions cost so far. */
+  readonly cost: boolean;
   readonly showIdle: boolean;
   /** With no session at all: print nothing (false) or `○ 0` (true). */
   readonly showEmpty: boolean;
@@ -17,7 +19,7 @@ export interface CompactOptions {
   readonly tmuxStyles: TmuxStyles;
 }
 
-export const defaultCompactOptions: CompactOptions = { tokens: false, showIdle: true, showEmpty: false, glyphs: GLYPHS, tmuxStyles: {} };
+export const defaultCompactOptions: CompactOptions = { tokens: false, cost: false, showIdle: true, showEmpty: false, glyphs: GLYPHS, tmuxStyles: {} };
 
 /**
  * The status-bar line. Asking comes first and names the session that has waited longest, with what
@@ -42,6 +44,9 @@ export function compactSegments(snapshot: Snapshot, options: CompactOptions): Se
   if (options.tokens && sessions.length > 0) {
     segments.push({ text: `${TOKENS_GLYPH} ${humanCount(tokenCount(snapshot.totals))}`, style: "muted" });
   }
+  if (options.cost && sessions.length > 0) {
+    segments.push({ text: humanCost(snapshot.totalCostUSD, sessions.some((s) => s.costEstimated)), style: "muted" });
+  }
   return segments;
 }
 
@@ -50,9 +55,9 @@ export function renderCompact(snapshot: Snapshot, target: Target, options: Compa
   return encodeSegments(compactSegments(snapshot, options), target, "  ", options.tmuxStyles);
 }
 
-export type CompactField = "asking" | "busy" | "idle" | "tokens";
+export type CompactField = "asking" | "busy" | "idle" | "tokens" | "cost";
 
-/** One bare value for a tmux placeholder like #{ccpulse_asking}: a count (busy includes starting), or tokens. */
+/** One bare value for a tmux placeholder like #{ccpulse_asking}: a count (busy includes starting), tokens or cost. */
 export function renderField(snapshot: Snapshot, field: CompactField): string {
   const { counts } = snapshot;
   switch (field) {
@@ -64,6 +69,8 @@ export function renderField(snapshot: Snapshot, field: CompactField): string {
       return String(counts.idle);
     case "tokens":
       return humanCount(tokenCount(snapshot.totals));
+    case "cost":
+      return humanCost(snapshot.totalCostUSD, snapshot.sessions.some((s) => s.costEstimated));
   }
 }
 

@@ -21,3 +21,11 @@ export function humanAge(ms: number): string {
   if (h < 24) return `${h}h${String(m % 60).padStart(2, "0")}m`;
   return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, "0")}h`;
 }
+
+/** $0.04, $12.34, $1.2k; a cost under a cent but above zero reads "<$0.01"; "~" marks an estimate. */
+export function humanCost(usd: number, estimated = false): string {
+  const mark = estimated ? "~" : "";
+  if (usd > 0 && usd < 0.005) return `${mark}<$0.01`;
+  if (usd < 1000) return `${mark}$${usd.toFixed(2)}`;
+  return `${mark}$${humanCount(Math.round(usd))}`;
+}

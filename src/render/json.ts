@@ -23,6 +23,8 @@ function sessionJson(s: Session, now: number) {
     liveness: s.liveness,
     model: clean(s.model),
     tokens: { ...s.tokens },
+    costUSD: s.costUSD,
+    costEstimated: s.costEstimated,
     transcript: clean(s.transcript),
     tmux: clean(s.tmux),
     version: clean(s.version),
@@ -38,7 +40,7 @@ export function snapshotJson(snapshot: Snapshot) {
     version: JSON_VERSION,
     generatedAt: new Date(snapshot.generatedAt).toISOString(),
     counts: { ...snapshot.counts },
-    totals: { tokens: { ...snapshot.totals } },
+    totals: { tokens: { ...snapshot.totals }, costUSD: snapshot.totalCostUSD, costEstimated: snapshot.sessions.some((s) => s.costEstimated) },
     sessions: snapshot.sessions.map((s) => sessionJson(s, snapshot.generatedAt)),
   };
 }

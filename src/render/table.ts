@@ -3,7 +3,7 @@ import { STATES } from "../derive/state.ts";
 import type { Tokens } from "../derive/tokens.ts";
 import type { Snapshot } from "../snapshot.ts";
 import { GLYPHS } from "./glyphs.ts";
-import { humanAge, humanCount } from "./humanize.ts";
+import { humanAge, humanCost, humanCount } from "./humanize.ts";
 import { sessionLabel, shortId, waitingLabel } from "./label.ts";
 import type { Style } from "./segments.ts";
 import { basename, cleanText } from "./text.ts";
@@ -41,7 +41,7 @@ export function renderTable(snapshot: Snapshot, paint: Paint, searched: readonly
     .map((state) => paint(pillStyle[state], ` ${counts[state]} ${state} `))
     .join("  ");
 
-  const header = ["", "SESSION", "STATE", "FOR", "NAME", "MODEL", ...TOKEN_COLUMNS.map(([h]) => h)];
+  const header = ["", "SESSION", "STATE", "FOR", "NAME", "MODEL", ...TOKEN_COLUMNS.map(([h]) => h), "COST"];
   const rows = sessions.map((s) => [
     GLYPHS[s.state],
     shortId(s) + (s.liveness === "foreign" ? "?" : ""),
@@ -50,11 +50,12 @@ export function renderTable(snapshot: Snapshot, paint: Paint, searched: readonly
     sessionLabel(s, 28) + (s.name && s.cwd && basename(s.cwd) !== s.name ? ` (${cleanText(basename(s.cwd), 20)})` : ""),
     cleanText(s.model ?? "-", 24),
     ...TOKEN_COLUMNS.map(([, key]) => humanCount(s.tokens[key])),
+    humanCost(s.costUSD, s.costEstimated),
   ]);
-  const total = ["", "TOTAL", "", "", `${sessions.length} session${sessions.length === 1 ? "" : "s"}`, "", ...TOKEN_COLUMNS.map(([, key]) => humanCount(snapshot.totals[key]))];
+  const total = ["", "TOTAL", "", "", `${sessions.length} session${sessions.length === 1 ? "" : "s"}`, "", ...TOKEN_COLUMNS.map(([, key]) => humanCount(snapshot.totals[key])), humanCost(snapshot.totalCostUSD, sessions.some((s) => s.costEstimated))];
   const all = [header, ...rows, total];
   const widths = header.map((_, col) => Math.max(...all.map((r) => Array.from(r[col] ?? "").length)));
-  const numeric = (col: number) => col >= header.length - TOKEN_COLUMNS.length;
+  const numeric = (col: number) => col >= header.length - TOKEN_COLUMNS.length - 1;
   const line = (cells: string[]) =>
     cells
       .map((cell, col) => {

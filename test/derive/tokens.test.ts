@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { type Tokens, type UsageRow, addRow, emptyTally, usageTokens } from "../../src/derive/tokens.ts";
+import { type Tokens, type UsageRow, addRow, emptyTally, tokenCount, usageTokens } from "../../src/derive/tokens.ts";
 
 const usage = (input: number, cacheWrite: number, cacheRead: number, output: number, oneHour = 0) => ({
   input_tokens: input,
@@ -14,6 +14,8 @@ const row = (messageId: string | undefined, requestId: string | undefined, u: Re
   model: "claude-opus-5-5",
   sidechain: false,
   tokens: usageTokens(u),
+  costUSD: tokenCount(usageTokens(u)) / 1e6,
+  estimated: false,
   ...extra,
 });
 const totals = (rows: UsageRow[], isReplay?: (id: string) => boolean): Tokens => {
@@ -61,6 +63,16 @@ describe("addRow dedupe", () => {
     for (let i = 0; i < 10_000; i++) addRow(tally, row(`m${i}`, `r${i}`, usage(1, 0, 0, 1)));
     expect(tally.recent.length).toBeLessThanOrEqual(4);
     expect(tally.tokens.output).toBe(10_000);
+  });
+
+  test("cost follows the row kept: a partial row's cost is replaced by the final one's, not added", () => {
+    const tally = emptyTally();
+    addRow(tally, row("m1", "r1", usage(4, 1820, 14210, 1), { costUSD: 0.01 }));
+    addRow(tally, row("m1", "r1", usage(4, 1820, 14210, 87), { costUSD: 0.03 }));
+    addRow(tally, row("m1", "r1", usage(4, 1820, 14210, 87), { costUSD: 0.03 }));
+    addRow(tally, row("m2", "r2", usage(1, 0, 0, 1), { costUSD: 0.5, estimated: true }));
+    expect(tally.costUSD).toBeCloseTo(0.53, 12);
+    expect(tally.estimated).toBe(true);
   });
 
   test("model last used is the last row's", () => {

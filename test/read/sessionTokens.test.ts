@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { encodeProjectDir } from "../../src/discover/projectDir.ts";
 import { cacheDir } from "../../src/env.ts";
 import { readSessionTokens } from "../../src/read/sessionTokens.ts";
-import { SessionCacheSchema, bodyHash, cachePath } from "../../src/read/tokenCache.ts";
+import { CACHE_VERSION, SessionCacheSchema, bodyHash, cachePath } from "../../src/read/tokenCache.ts";
 import * as v from "valibot";
 import { type TestHome, makeHome } from "../helpers/home.ts";
 import { naiveTotals } from "../helpers/oracle.ts";
@@ -119,7 +119,7 @@ describe("readSessionTokens through the offset cache", () => {
   test("a session id that is not a plain id is never used as a path", async () => {
     const home = makeHome();
     const r = await readSessionTokens({ configDir: home.claude, sessionId: "../../etc/passwd", cwd: CWD }, cacheDir(home.env));
-    expect(r).toEqual({ tokens: { input: 0, cacheWrite: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 0 } });
+    expect(r).toEqual({ tokens: { input: 0, cacheWrite: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 0 }, costUSD: 0, costEstimated: false });
   });
 });
 
@@ -128,13 +128,13 @@ describe("the cache file", () => {
     const { home, transcript, read, cacheFile } = setup();
     writeFileSync(transcript, lines(...response("m1", { output: 5 })));
     await read();
-    expect(cacheFile.startsWith(join(home.cache, "ccpulse", "sessions-v2"))).toBe(true);
+    expect(cacheFile.startsWith(join(home.cache, "ccpulse", `sessions-v${CACHE_VERSION}`))).toBe(true);
     expect(statSync(join(home.cache, "ccpulse")).mode & 0o777).toBe(0o700);
     expect(statSync(dirname(cacheFile)).mode & 0o777).toBe(0o700);
     expect(statSync(cacheFile).mode & 0o777).toBe(0o600);
     const [summary, cursors] = cacheLines(cacheFile);
-    expect(summary).toMatchObject({ version: 2, sessionId: SID, tokens: { output: 5 }, transcript });
-    expect(cursors).toMatchObject({ version: 2, sessionId: SID });
+    expect(summary).toMatchObject({ version: CACHE_VERSION, sessionId: SID, tokens: { output: 5 }, transcript });
+    expect(cursors).toMatchObject({ version: CACHE_VERSION, sessionId: SID });
     // Loads trust the cursors by their hash, so every body written must hold to the schema.
     expect(v.safeParse(SessionCacheSchema, cursors).issues).toBeUndefined();
     expect(summary.bodyHash).toBe(bodyHash(`${readFileSync(cacheFile, "utf8").split("\n")[1]}\n`));
@@ -143,7 +143,7 @@ describe("the cache file", () => {
 
   test.each([
     ["garbage", () => "\x00\xff not json"],
-    ["valid JSON of the wrong shape", () => '{"version":2,"files":"nope"}\n{"version":2}\n'],
+    ["valid JSON of the wrong shape", () => `{"version":${CACHE_VERSION},"files":"nope"}\n{"version":${CACHE_VERSION}}\n`],
     ["another version", (c: any[]) => `${JSON.stringify({ ...c[0], version: 1 })}\n${JSON.stringify({ ...c[1], version: 1 })}\n`],
     ["another session's cache", (c: any[]) => `${JSON.stringify({ ...c[0], sessionId: "x" })}\n${JSON.stringify({ ...c[1], sessionId: "x" })}\n`],
     ["a stale stamp over cursors past the end", (c: any[]) => {
@@ -153,7 +153,7 @@ describe("the cache file", () => {
       }
       return `${JSON.stringify({ ...c[0], stamp: "stale" })}\n${JSON.stringify(c[1])}\n`;
     }],
-    ["a stale stamp over broken cursors", (c: any[]) => `${JSON.stringify({ ...c[0], stamp: "stale" })}\n{"version":2,"files":{"x":1}}\n`],
+    ["a stale stamp over broken cursors", (c: any[]) => `${JSON.stringify({ ...c[0], stamp: "stale" })}\n{"version":${CACHE_VERSION},"files":{"x":1}}\n`],
     ["only the first line, torn", (c: any[]) => JSON.stringify(c[0]).slice(0, 40)],
   ])("%s: rebuilt from the transcript, totals exact", async (_, corrupt) => {
     const { transcript, read, cacheFile } = setup();
@@ -161,7 +161,7 @@ describe("the cache file", () => {
     await read();
     writeFileSync(cacheFile, corrupt(cacheLines(cacheFile)));
     expect((await read()).tokens).toMatchObject({ input: 4, output: 7 });
-    expect(cacheLines(cacheFile)[0].version).toBe(2);
+    expect(cacheLines(cacheFile)[0].version).toBe(CACHE_VERSION);
     appendFileSync(transcript, lines(...response("m3", { input: 10, output: 10 })));
     expect((await read()).tokens).toMatchObject({ input: 14, output: 17 });
   });

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { humanAge, humanCount } from "../../src/render/humanize.ts";
+import { humanAge, humanCost, humanCount } from "../../src/render/humanize.ts";
 
 test.each([
   [0, "0"],
@@ -26,4 +26,16 @@ test.each([
   [90_000_000, "1d01h"],
 ])("humanAge(%p) = %p", (ms, want) => {
   expect(humanAge(ms)).toBe(want);
+});
+
+test.each([
+  [0, false, "$0.00"],
+  [0.004, false, "<$0.01"],
+  [0.005, false, "$0.01"],
+  [0.044354, false, "$0.04"],
+  [12.345, true, "~$12.35"],
+  [999.994, false, "$999.99"],
+  [1234.5, false, "$1.2k"],
+])("humanCost(%p, %p) = %p", (usd, estimated, want) => {
+  expect(humanCost(usd, estimated)).toBe(want);
 });

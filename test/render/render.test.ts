@@ -26,6 +26,10 @@ describe("compact", () => {
   test("ANSI", () => {
     expect(renderCompact(fleet, "ansi", defaultCompactOptions)).toBe("\x1b[1;31m⚠ api: permission prompt 2m +1\x1b[0m  \x1b[33m● 2\x1b[0m  \x1b[32m○ 1\x1b[0m");
   });
+  test("cost on request; ~ marks an estimate", () => {
+    const s = snapshotOf([session({ pid: 1, costUSD: 1.234 }), session({ pid: 2, costUSD: 0.5, costEstimated: true })]);
+    expect(renderCompact(s, "plain", { ...defaultCompactOptions, cost: true })).toBe("○ 2  ~$1.73");
+  });
   test("tokens on request", () => {
     const s = snapshotOf([session({ tokens: { input: 10, cacheWrite: 2000, cacheWrite5m: 2000, cacheWrite1h: 0, cacheRead: 1_500_000, output: 300 } })]);
     expect(renderCompact(s, "plain", { ...defaultCompactOptions, tokens: true })).toBe("○ 1  Σ 1.5M");
@@ -38,7 +42,7 @@ describe("compact", () => {
     expect(renderCompact(snapshotOf([]), "plain", { ...defaultCompactOptions, showEmpty: true })).toBe("○ 0");
   });
   test("fields for tmux placeholders", () => {
-    expect(["asking", "busy", "idle", "tokens"].map((f) => renderField(fleet, f as never))).toEqual(["2", "2", "1", "0"]);
+    expect(["asking", "busy", "idle", "tokens", "cost"].map((f) => renderField(fleet, f as never))).toEqual(["2", "2", "1", "0", "$0.00"]);
   });
   test("window marks: the most urgent session of that window", () => {
     const s = snapshotOf([
@@ -145,7 +149,7 @@ describe("table", () => {
   test("pills, one line per session asking first, a total", () => {
     const lines = renderTable(fleet, noPaint, []).split("\n");
     expect(lines[0]).toBe(" 2 asking    2 busy    1 idle ");
-    expect(lines[1]).toMatch(/^\s+SESSION\s+STATE\s+FOR\s+NAME\s+MODEL\s+INPUT\s+C\.WRITE\s+C\.READ\s+OUTPUT$/);
+    expect(lines[1]).toMatch(/^\s+SESSION\s+STATE\s+FOR\s+NAME\s+MODEL\s+INPUT\s+C\.WRITE\s+C\.READ\s+OUTPUT\s+COST$/);
     expect(lines.slice(2, 7).map((l) => l.split(/\s{2,}/)[2])).toEqual(["asking", "asking", "busy", "busy", "idle"]);
     expect(lines[2]).toContain("permission prompt · 2m");
     expect(lines[5]).toContain("background shell");

@@ -1,5 +1,5 @@
 import type { Session } from "../../src/derive/sessions.ts";
-import { countStates, sortSessions, totalTokens } from "../../src/derive/sessions.ts";
+import { countStates, sortSessions, totalCost, totalTokens } from "../../src/derive/sessions.ts";
 import { zeroTokens } from "../../src/derive/tokens.ts";
 import type { Snapshot } from "../../src/snapshot.ts";
 
@@ -17,6 +17,8 @@ export function session(fields: Partial<Session>): Session {
     since: NOW - 65_000,
     liveness: "live",
     tokens: zeroTokens(),
+    costUSD: 0,
+    costEstimated: false,
     configDir: "/home/u/.claude",
     ...fields,
   };
@@ -24,7 +26,7 @@ export function session(fields: Partial<Session>): Session {
 
 export function snapshotOf(sessions: Session[]): Snapshot {
   const sorted = sortSessions(sessions);
-  return { generatedAt: NOW, sessions: sorted, counts: countStates(sorted), totals: totalTokens(sorted) };
+  return { generatedAt: NOW, sessions: sorted, counts: countStates(sorted), totals: totalTokens(sorted), totalCostUSD: totalCost(sorted) };
 }
 
 /** Names that try to run, expand or repaint something in each target. */

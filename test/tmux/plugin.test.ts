@@ -38,9 +38,9 @@ describe.skipIf(!hasTmux)("tmux plugin", () => {
   test("placeholders become #() jobs in status-right and status-left; keys are bound", () => {
     const home = makeHome();
     const server = serverFor(home);
-    server.start(conf(home, [`set -g @ccpulse_bin '${BINARY}'`, "set -g status-right '#{ccpulse} | #{ccpulse_asking}/#{ccpulse_busy}/#{ccpulse_idle} #{ccpulse_tokens} %H:%M'", "set -g status-left '[#S] #{ccpulse_asking}'"]));
+    server.start(conf(home, [`set -g @ccpulse_bin '${BINARY}'`, "set -g status-right '#{ccpulse} | #{ccpulse_asking}/#{ccpulse_busy}/#{ccpulse_idle} #{ccpulse_tokens} #{ccpulse_cost} %H:%M'", "set -g status-left '[#S] #{ccpulse_asking}'"]));
     expect(server.option("status-right")).toBe(
-      `#(${Q} compact --tmux) | #(${Q} compact --tmux --field=asking)/#(${Q} compact --tmux --field=busy)/#(${Q} compact --tmux --field=idle) #(${Q} compact --tmux --field=tokens) %H:%M`,
+      `#(${Q} compact --tmux) | #(${Q} compact --tmux --field=asking)/#(${Q} compact --tmux --field=busy)/#(${Q} compact --tmux --field=idle) #(${Q} compact --tmux --field=tokens) #(${Q} compact --tmux --field=cost) %H:%M`,
     );
     expect(server.option("status-left")).toBe(`[#S] #(${Q} compact --tmux --field=asking)`);
     expect(server.run("list-keys", "-T", "prefix", "a")).toContain(`${Q} jump --client '#{client_name}' --from '#{pane_id}'`);
@@ -57,6 +57,7 @@ describe.skipIf(!hasTmux)("tmux plugin", () => {
         `set -g @ccpulse_bin '${BINARY}'`,
         "set -g status-right '#{ccpulse}'",
         "set -g @ccpulse_tokens on",
+        "set -g @ccpulse_cost on",
         "set -g @ccpulse_show_idle off",
         "set -g @ccpulse_hide_empty off",
         "set -g @ccpulse_glyph_busy 'B'",
@@ -67,7 +68,7 @@ describe.skipIf(!hasTmux)("tmux plugin", () => {
       ]),
     );
     // The unsafe glyph is dropped; # in the style is doubled for tmux's format expansion of #().
-    expect(server.option("status-right")).toBe(`#(${Q} compact --tmux --style-asking='fg=##FF0000,bold' --glyph-busy='B' --idle=hide --empty=show --tokens)`);
+    expect(server.option("status-right")).toBe(`#(${Q} compact --tmux --style-asking='fg=##FF0000,bold' --glyph-busy='B' --idle=hide --empty=show --tokens --cost)`);
     expect(server.run("list-keys", "-T", "prefix")).not.toContain(" jump ");
     expect(server.run("list-keys", "-T", "prefix", "C-p")).toContain("pick");
   });

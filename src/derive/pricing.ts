@@ -1,0 +1,212 @@
+/**
+ * What Claude Code 2.1.328 charges for one assistant message, ported from its own cost code
+ * (`MOe`/`TDn`/`Rtn`/`dK`/`rK`/`Ctn`/`aK`/`jv`, described in pricing.md). Arithmetic is done in the same
+ * order as `Rtn`, so a sum of these costs matches the `totalCostUSD` Claude Code writes at exit bit
+ * for bit (checked on the 2.1.328 captures).
+ *
+ * Not modelled, because a transcript does not record them (pricing.md §2f): org `modelPricing`
+ * overrides and multiplier, server list prices (`additional_model_costs`), the `alder_ford`
+ * promotional remap, and a default model other than the baked opus (a plan without Opus, `/model`,
+ * `ANTHROPIC_MODEL`, a served catalog), which only changes what an unknown model is estimated at.
+ */
+import type { Prices, TokenRates } from "./prices.gen.ts";
+import prices from "./prices.json" with { type: "json" };
+
+// Assigning checks the embedded JSON against the generator's valibot schema at compile time, so the
+// binary pays no parse at start-up.
+const catalog: Prices = prices;
+
+type Rates = Prices["unknown_model_fallback"];
+type LongPrompt = NonNullable<Prices["models"][string]["long_prompt"]>;
+/** The rate object one message is priced with; fast rates have no long-prompt tier. */
+type Tier = Rates & { readonly long_prompt?: LongPrompt | null };
+
+// ---------------------------------------------------------------- model string → catalog id (§3)
+
+const SIZE_SUFFIX = /\[(1|2)m\]/gi;
+// KSr: claude-sonnet-4.5 → claude-sonnet-4-5.
+const DOTTED_VERSION = /(claude-(?:[a-z]+-)?\d{1,2})\.(?=\d)/g;
+const BEDROCK_REGION = /^[a-z-]+\.(?=anthropic\.)/;
+// Td: claude-<family>-<major>[-<minor>] and the trailer Claude Code allows after it.
+const VERSIONED = /^(claude-[a-z]+-\d{1,2}(?:-\d{1,2})?)(?:-fast|-latest)?(?:-v\d{1,3}@\d{8}|[-@]\d{8})?(?:-v\d{1,3}(?::\d{1,3})?)?$/;
+
+const providerIds = new Map<string, string>();
+for (const [id, model] of Object.entries(catalog.models)) {
+  for (const providerId of model.provider_ids) providerIds.set(providerId.toLowerCase(), id);
+}
+
+/**
+ * The substring fallback. pricing.md quotes two of Claude Code's rules
+ * (`e.includes("claude-opus-4-6")`, `/claude-sonnet-4(?!-\d(?!\d))/` → claude-sonnet-4-0); these are the
+ * same two shapes built for every catalog id (ids are [a-z0-9-], nothing to escape):
+ * - an id with a minor version (or the old claude-3-5-haiku style) anywhere in the string, not followed
+ *   by a digit: without that guard a dated claude-fable-5-20260101 would read as claude-fable-5-2;
+ * - a bare major (claude-opus-5, and claude-opus-4 for claude-opus-4-0) not followed by a one-digit minor,
+ *   so claude-opus-5-5 is never taken for claude-opus-5.
+ * A string naming one model matches at most one rule, so their order does not matter.
+ */
+const SUBSTRING_RULES: ReadonlyArray<readonly [RegExp, string]> = Object.keys(catalog.models).flatMap((id) => {
+  const bare = /^claude-[a-z]+-\d+$/.test(id) ? id : /^(claude-[a-z]+-\d+)-0$/.exec(id)?.[1];
+  const rules: [RegExp, string][] = [];
+  if (bare !== id) rules.push([new RegExp(`${id}(?!\\d)`), id]);
+  if (bare !== undefined) rules.push([new RegExp(`${bare}(?!-\\d(?!\\d))`), id]);
+  return rules;
+});
+
+function resolveUncached(model: string): string | undefined {
+  const name = model.replace(SIZE_SUFFIX, "").toLowerCase().replace(DOTTED_VERSION, "$1-");
+  const exact = providerIds.get(name) ?? providerIds.get(name.replace(BEDROCK_REGION, "us."));
+  if (exact !== undefined) return exact;
+  const base = VERSIONED.exec(name)?.[1];
+  if (base !== undefined && Object.hasOwn(catalog.models, base)) return base;
+  for (const [pattern, id] of SUBSTRING_RULES) if (pattern.test(name)) return id;
+  // Claude Code's last step strips a -YYYYMMDD date (FC). Every catalog id it could reach is matched by
+  // a rule above, so what it names here is a model without a price (claude-3-opus): unknown either way.
+  return undefined;
+}
+
+// A transcript names a handful of models, so these memos stay tiny and are never evicted.
+const resolved = new Map<string, string | undefined>();
+
+/** The catalog id a model string resolves to (pricing.md §3), or undefined. */
+export function resolveModel(model: string): string | undefined {
+  let id = resolved.get(model);
+  if (id === undefined && !resolved.has(model)) {
+    id = resolveUncached(model);
+    resolved.set(model, id);
+  }
+  return id;
+}
+
+// ---------------------------------------------------------------- rates of a model (§2e, §2f)
+
+interface ModelPricing {
+  readonly standard: Tier;
+  /** jv's table; undefined for models without fast rates, which pay standard rates even when fast. */
+  readonly fast: Rates | undefined;
+  readonly estimated: boolean;
+}
+
+// TDn: an unknown model costs what the default main-loop model costs, and QG only if that is missing
+// too. The fast table is not consulted for it (TDn indexes the standard table directly).
+const unknownModel: ModelPricing = {
+  standard: catalog.models[catalog.default_model] ?? catalog.unknown_model_fallback,
+  fast: undefined,
+  estimated: true,
+};
+
+const pricingByModel = new Map<string, ModelPricing>();
+
+function pricingOf(model: string): ModelPricing {
+  let pricing = pricingByModel.get(model);
+  if (pricing === undefined) {
+    const id = resolveModel(model);
+    const standard = id === undefined ? undefined : catalog.models[id];
+    pricing = id === undefined || standard === undefined ? unknownModel : { standard, fast: catalog.fast[id], estimated: false };
+    pricingByModel.set(model, pricing);
+  }
+  return pricing;
+}
+
+// ---------------------------------------------------------------- one message (§2)
+
+export interface MessageCost {
+  readonly usd: number;
+  /** priced as the default model because the model is unknown */
+  readonly estimated: boolean;
+}
+
+// Claude Code's local error and notice messages: zero usage, never priced.
+const SYNTHETIC = "<synthetic>";
+const FREE: MessageCost = { usd: 0, estimated: false };
+
+/** A usage counter. Claude Code reads them with `?? 0`; anything but a finite number > 0 counts as 0 here. */
+const count = (x: unknown): number => (typeof x === "number" && x > 0 && x < Number.POSITIVE_INFINITY ? x : 0);
+const field = (x: unknown, key: string): unknown => (typeof x === "object" && x !== null ? (x as Record<string, unknown>)[key] : undefined);
+
+/** Ctn's oneHour: the 1h cache-write count, clamped to [0, cache_creation_input_tokens]. */
+const oneHourOf = (usage: Record<string, unknown>): number =>
+  Math.min(count(field(usage.cache_creation, "ephemeral_1h_input_tokens")), count(usage.cache_creation_input_tokens));
+
+/** rK: the 1h share at the 1h rate, the rest of the cache writes (whatever ephemeral_5m says) at the 5m rate. */
+function cacheWriteCost(rates: TokenRates, cacheWrite: number, oneHour: number): number {
+  if (rates.cache_write_1h === null || oneHour <= 0) return (cacheWrite / 1e6) * rates.cache_write_5m;
+  return (oneHour / 1e6) * rates.cache_write_1h + ((cacheWrite - oneHour) / 1e6) * rates.cache_write_5m;
+}
+
+/** Rtn's per-usage term; dK picks the long-prompt rates for every token class when the prompt is strictly above its threshold. */
+function tokenCost(tier: Tier, input: number, output: number, cacheRead: number, cacheWrite: number, oneHour: number): number {
+  const long = tier.long_prompt;
+  const rates: TokenRates = long && input + cacheRead + cacheWrite > long.above_prompt_tokens ? long : tier;
+  return (
+    (input / 1e6) * rates.input +
+    (output / 1e6) * rates.output +
+    (cacheRead / 1e6) * rates.cache_read +
+    cacheWriteCost(rates, cacheWrite, oneHour)
+  );
+}
+
+const COUNTERS = ["input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"] as const;
+type Iteration = Record<(typeof COUNTERS)[number], number> & Record<string, unknown>;
+
+/** Rtn's test: the type:"message" iterations, if every counter is finite, ≥ 0 and sums exactly to the top-level one. */
+function messageIterations(usage: Record<string, unknown>, iterations: unknown[]): Iteration[] | undefined {
+  const list = iterations.filter((it): it is Record<string, unknown> => field(it, "type") === "message");
+  if (list.length === 0) return undefined;
+  for (const key of COUNTERS) {
+    let sum = 0;
+    for (const it of list) {
+      const x = it[key];
+      if (typeof x !== "number" || !Number.isFinite(x) || x < 0) return undefined;
+      sum += x;
+    }
+    if (sum !== (usage[key] ?? 0)) return undefined;
+  }
+  return list as Iteration[];
+}
+
+/**
+ * Token cost priced iteration by iteration, so the long-prompt threshold applies to each API round on
+ * its own. aK first hands the top-level 1h cache writes no iteration claims to the iterations'
+ * unclassified cache writes, in order. Iterations of type "advisor_message" are left out: Claude Code
+ * prices each as a message of its own model and adds it (§2f), which this port does not do.
+ */
+function iterationsCost(tier: Tier, usage: Record<string, unknown>, iterations: Iteration[]): number {
+  let claimed = 0;
+  for (const it of iterations) claimed += oneHourOf(it);
+  let unclaimed = Math.max(0, oneHourOf(usage) - claimed);
+  let total = 0;
+  for (const it of iterations) {
+    const cacheWrite = it.cache_creation_input_tokens;
+    const oneHour = oneHourOf(it);
+    const fiveMinute = Math.min(count(field(it.cache_creation, "ephemeral_5m_input_tokens")), cacheWrite - oneHour);
+    const extra = Math.min(unclaimed, cacheWrite - fiveMinute - oneHour);
+    unclaimed -= extra;
+    total += tokenCost(tier, it.input_tokens, it.output_tokens, it.cache_read_input_tokens, cacheWrite, oneHour + extra);
+  }
+  return total;
+}
+
+/** Cost of one assistant message: `model` is message.model, `usage` the raw API usage object (fields may be missing/wrong types). */
+export function messageCost(model: string | undefined, usage: Record<string, unknown>): MessageCost {
+  if (model === undefined || model === SYNTHETIC) return FREE;
+  const pricing = pricingOf(model);
+  const tier: Tier = usage.speed === "fast" ? (pricing.fast ?? pricing.standard) : pricing.standard;
+  const iterations =
+    tier.long_prompt && Array.isArray(usage.iterations) ? messageIterations(usage, usage.iterations) : undefined;
+  const tokens =
+    iterations === undefined
+      ? tokenCost(
+          tier,
+          count(usage.input_tokens),
+          count(usage.output_tokens),
+          count(usage.cache_read_input_tokens),
+          count(usage.cache_creation_input_tokens),
+          oneHourOf(usage),
+        )
+      : iterationsCost(tier, usage, iterations);
+  // iK: the US-residency surcharge is on tokens only; web search is added after it, at the base tier's rate.
+  const geo = usage.inference_geo === "us" ? catalog.us_inference_multiplier : 1;
+  const webSearch = count(field(usage.server_tool_use, "web_search_requests")) * tier.web_search_per_request;
+  return { usd: tokens * geo + webSearch, estimated: pricing.estimated };
+}
