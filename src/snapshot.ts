@@ -1,6 +1,7 @@
 import { configDirs } from "./discover/configDirs.ts";
 import { type ProbeFile, probeFiles } from "./discover/probeFiles.ts";
 import { type Session, type StateCounts, countStates, sortSessions, totalCost, totalTokens, uniqueSessions } from "./derive/sessions.ts";
+import { cacheWarmth } from "./derive/cacheWarmth.ts";
 import { sessionState } from "./derive/state.ts";
 import type { Tokens } from "./derive/tokens.ts";
 import { type Env, cacheDir } from "./env.ts";
@@ -60,8 +61,8 @@ export async function takeSnapshot(env: Env, options: SnapshotOptions): Promise<
   // multiplies peak memory (the parsing is single-threaded JS either way).
   for (const [i, s] of unique.entries()) {
     const read = reads[i];
-    const tokens = read === undefined ? noTokens() : (read.current ?? (await read.refresh()));
-    sessions.push({ ...s, ...tokens });
+    const { lastReply, ...tokens } = read === undefined ? noTokens() : (read.current ?? (await read.refresh()));
+    sessions.push({ ...s, ...tokens, cache: cacheWarmth(lastReply, generatedAt) });
   }
   const sorted = sortSessions(sessions);
   return { generatedAt, sessions: sorted, counts: countStates(sorted), totals: totalTokens(sorted), totalCostUSD: totalCost(sorted) };

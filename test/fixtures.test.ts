@@ -87,6 +87,8 @@ describe("real captures", () => {
       const costState = new RegExp(`session ${sessionId}[\\s\\S]*?totalCostUSD=([0-9.]+)`).exec(text);
       expect(s?.costUSD).toBeCloseTo(Number(costState?.[1]), 9);
       expect(s?.costEstimated).toBe(false);
+      // Every reply asked for the 5-minute cache ("promptCacheRequested":"5m"); the last one was at exit.
+      expect(s?.cache).toMatchObject({ state: "expired", ttlSeconds: 300 });
     }
     const sum = (k: string) => blocks.reduce((acc, [, , json]) => acc + JSON.parse(json as string)[k], 0);
     expect(snapshot.totals).toMatchObject({ input: sum("input_tokens"), cacheWrite: sum("cache_creation_input_tokens"), cacheRead: sum("cache_read_input_tokens"), output: sum("output_tokens") });

@@ -51,24 +51,26 @@ compact_flags() {
 main() {
   local bin
   bin="$(find_binary)"
-  local -a placeholders=(ccpulse ccpulse_asking ccpulse_busy ccpulse_idle ccpulse_tokens ccpulse_cost ccpulse_window)
+  local -a placeholders=(ccpulse ccpulse_asking ccpulse_busy ccpulse_idle ccpulse_tokens ccpulse_cost ccpulse_cache ccpulse_window)
   local -a jobs
   if [[ -z $bin ]]; then
     local hint="ccpulse: run make -C ${PLUGIN_DIR//\#/##}"
-    jobs=("$hint" "?" "?" "?" "?" "?" "")
+    jobs=("$hint" "?" "?" "?" "?" "?" "" "")
   else
-    local cmd flags tokens="" cost=""
+    local cmd flags tokens="" cost="" cache=""
     cmd="$(shell_word "$bin") compact --tmux"
     flags="$(compact_flags)"
     [[ $(option @ccpulse_tokens off) == on ]] && tokens=" --tokens"
     [[ $(option @ccpulse_cost off) == on ]] && cost=" --cost"
+    [[ $(option @ccpulse_cache off) == on ]] && cache=" --cache"
     jobs=(
-      "#($cmd$flags$tokens$cost)"
+      "#($cmd$flags$tokens$cost$cache)"
       "#($cmd --field=asking)"
       "#($cmd --field=busy)"
       "#($cmd --field=idle)"
       "#($cmd --field=tokens)"
       "#($cmd --field=cost)"
+      "#($cmd --field=cache)"
       "#($cmd$flags --window=#{window_id})"
     )
   fi

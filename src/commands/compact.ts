@@ -16,16 +16,17 @@ const perState = (spec: FlagSpec, prefix: string, what: string) =>
 export const compact: Command = {
   name: "compact",
   summary: "one short line for a status bar; the session asking longest comes first",
-  usage: "ccpulse compact [--tmux|--ansi|--plain] [--tokens] [--cost] [--field=…|--window=@N] [options]",
+  usage: "ccpulse compact [--tmux|--ansi|--plain] [--tokens] [--cost] [--cache] [--field=…|--window=@N] [options]",
   flags: {
     tmux: { help: "tmux styles (#[fg=…]); every # from data doubled" },
     ansi: { help: "ANSI colours" },
     plain: { help: "no colour codes (the default)" },
     tokens: { help: "append the total tokens of all live sessions" },
     cost: { help: "append what the live sessions cost so far (as Claude Code prices it)" },
+    cache: { help: "append the idle session whose warm prompt cache expires first, and when" },
     idle: { values: ["show", "hide"], help: "count idle sessions (default show)" },
     empty: { values: ["hide", "show"], help: "with no session: print nothing (default) or ○ 0" },
-    field: { values: ["asking", "busy", "idle", "tokens", "cost"], help: "print one bare value: a count, total tokens or total cost" },
+    field: { values: ["asking", "busy", "idle", "tokens", "cost", "cache"], help: "print one bare value: a count, total tokens, total cost, or the cache expiring first" },
     window: { pattern: /^@\d{1,6}$/, valueName: "@window-id", help: "the mark of one tmux window: the glyph of its most urgent session" },
     ...perState(GLYPH, "glyph", "glyph"),
     ...perState(STYLE, "style", "tmux style (e.g. fg=red,bold)"),
@@ -35,7 +36,7 @@ export const compact: Command = {
     const target: Target = args.flags.has("tmux") ? "tmux" : args.flags.has("ansi") ? "ansi" : "plain";
     const field = args.flags.get("field") as CompactField | undefined;
     const options = compactOptions(args);
-    const snapshot = await takeSnapshot(env, { tokens: options.tokens || options.cost || field === "tokens" || field === "cost" });
+    const snapshot = await takeSnapshot(env, { tokens: options.tokens || options.cost || options.cache || (field !== undefined && ["tokens", "cost", "cache"].includes(field)) });
     if (field) return renderField(snapshot, field);
     const window = args.flags.get("window");
     if (typeof window === "string") return renderWindowMark(snapshot, window, target, options);
@@ -56,6 +57,7 @@ function compactOptions(args: ParsedArgs): CompactOptions {
   return {
     tokens: args.flags.has("tokens"),
     cost: args.flags.has("cost"),
+    cache: args.flags.has("cache"),
     showIdle: args.flags.get("idle") !== "hide",
     showEmpty: args.flags.get("empty") === "show",
     glyphs,

@@ -1,4 +1,5 @@
 import type { Liveness } from "../read/liveness.ts";
+import type { Warmth } from "./cacheWarmth.ts";
 import { type SessionState, type State, STATES } from "./state.ts";
 import { type Tokens, sumTokens } from "./tokens.ts";
 
@@ -16,6 +17,8 @@ export interface Session extends SessionState {
   readonly costUSD: number;
   /** Part of the cost priced as the default model: an unknown model. */
   readonly costEstimated: boolean;
+  /** Prompt-cache warmth, from the last reply; undefined before the first one (or when tokens were not read). */
+  readonly cache?: Warmth;
   readonly transcript?: string;
   readonly tmux?: string;
   readonly version?: string;

@@ -63,7 +63,12 @@ export interface UsageRow {
   readonly costUSD: number;
   /** Priced as the default model: the model was unknown. */
   readonly estimated: boolean;
+  /** When the row was written (ISO 8601), and the prompt-cache TTL its request asked for. */
+  readonly at?: string;
+  readonly cacheTtl: CacheTtl;
 }
+
+export type CacheTtl = "5m" | "1h";
 
 // Rows of one API response are written back to back (one per content block, format doc §2.7), so
 // dedupe needs only the last few keys, not the whole history: memory stays flat however long the file.
@@ -74,6 +79,8 @@ export const TallySchema = v.object({
   costUSD: v.number(),
   estimated: v.boolean(),
   model: v.optional(v.string()),
+  // The last main-chain reply: when the prompt cache was last used, and for how long it lives.
+  last: v.optional(v.object({ at: v.string(), ttl: v.picklist(["5m", "1h"]) })),
   recent: v.array(v.tuple([v.string(), TokensSchema, v.number()])),
 });
 /** Running totals of one transcript file plus what dedupe needs to go on from its offset. */
@@ -96,6 +103,7 @@ export function addRow(tally: Tally, row: UsageRow, isReplay: (messageId: string
   if (row.sidechain && row.messageId !== undefined && isReplay(row.messageId)) return;
   if (row.model) tally.model = row.model;
   if (row.estimated) tally.estimated = true;
+  if (!row.sidechain && row.at !== undefined) tally.last = { at: row.at, ttl: row.cacheTtl };
   if (row.messageId === undefined) {
     addTokens(tally.tokens, row.tokens);
     tally.costUSD += row.costUSD;

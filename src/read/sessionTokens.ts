@@ -1,5 +1,5 @@
 import { encodeProjectDir } from "../discover/projectDir.ts";
-import { type Tally, type Tokens, addRow, emptyTally, sumTokens, zeroTokens } from "../derive/tokens.ts";
+import { type CacheTtl, type Tally, type Tokens, addRow, emptyTally, sumTokens, zeroTokens } from "../derive/tokens.ts";
 import { CACHE_VERSION, type Cursor, type SessionCache, type StoredCache, type Summary, cachePath, loadCache, saveCache } from "./tokenCache.ts";
 import { lockHeld, tryLock } from "./refreshLock.ts";
 import { scanTranscript } from "./transcript.ts";
@@ -11,6 +11,8 @@ export interface SessionTokens {
   /** Some of it priced as the default model: a model the price table does not know. */
   readonly costEstimated: boolean;
   readonly model?: string;
+  /** The main transcript's last reply: when the prompt cache was last used and its TTL. */
+  readonly lastReply?: { readonly at: string; readonly ttl: CacheTtl };
   readonly transcript?: string;
 }
 
@@ -80,7 +82,14 @@ export async function startTokenRead(owner: TranscriptOwner, cacheDir: string): 
   const stored = await loadCache(path, owner.configDir, owner.sessionId);
   const primary = owner.cwd !== undefined ? `${owner.configDir}/projects/${encodeProjectDir(owner.cwd)}/${owner.sessionId}.jsonl` : "";
   const { summary } = stored;
-  const fromSummary = (s: Summary): SessionTokens => ({ tokens: s.tokens, costUSD: s.costUSD, costEstimated: s.costEstimated, model: s.model, transcript: s.transcript });
+  const fromSummary = (s: Summary): SessionTokens => ({
+    tokens: s.tokens,
+    costUSD: s.costUSD,
+    costEstimated: s.costEstimated,
+    model: s.model,
+    lastReply: s.lastReply,
+    transcript: s.transcript,
+  });
   if (summary && (await stillCurrent(summary, primary, owner))) return { current: fromSummary(summary), refresh: async () => fromSummary(summary) };
   return {
     async refresh() {
@@ -160,6 +169,7 @@ async function refreshTokens(owner: TranscriptOwner, path: string, primary: stri
     costUSD: tallies.reduce((sum, t) => sum + t.costUSD, 0),
     costEstimated: tallies.some((t) => t.estimated),
     model: transcript !== undefined ? (cache.files[transcript]?.tally.model ?? subModels.at(-1)) : undefined,
+    lastReply: transcript !== undefined ? cache.files[transcript]?.tally.last : undefined,
     transcript,
   };
   const watch = [...new Set([primary, ...(transcript !== undefined ? [transcript] : []), ...(subagents.root ? [subagents.root] : []), ...Object.keys(cache.dirs), ...Object.keys(cache.files)])];

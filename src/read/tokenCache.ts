@@ -2,7 +2,7 @@ import * as v from "valibot";
 import { TallySchema, TokensSchema } from "../derive/tokens.ts";
 
 // Bump when the cache layout or what a tally means changes: an older file is then rebuilt from byte 0.
-export const CACHE_VERSION = 3;
+export const CACHE_VERSION = 4;
 
 const offset = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 
@@ -51,6 +51,7 @@ export const SummarySchema = v.object({
   costUSD: v.number(),
   costEstimated: v.boolean(),
   model: v.optional(v.string()),
+  lastReply: v.optional(v.object({ at: v.string(), ttl: v.picklist(["5m", "1h"]) })),
   transcript: v.optional(v.string()),
   // wyhash of the second line as written: a body that does not match is rebuilt from the transcripts.
   bodyHash: v.string(),

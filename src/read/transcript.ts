@@ -149,13 +149,18 @@ export function usageRow(json: unknown): UsageRow | undefined {
   if (!isRecord(message) || !isRecord(message.usage)) return undefined;
   const model = optionalString(message.model);
   const cost = messageCost(model, message.usage);
+  const tokens = usageTokens(message.usage);
   return {
     messageId: optionalString(message.id),
     requestId: optionalString(json.requestId),
     model,
     sidechain: json.isSidechain === true,
-    tokens: usageTokens(message.usage),
+    tokens,
     costUSD: cost.usd,
     estimated: cost.estimated,
+    at: optionalString(json.timestamp),
+    // 2.1.328 writes the TTL it asked for on every assistant row ("promptCacheRequested":"5m"); older
+    // rows only show it through 1h cache writes.
+    cacheTtl: json.promptCacheRequested === "1h" || tokens.cacheWrite1h > 0 ? "1h" : "5m",
   };
 }

@@ -2,7 +2,8 @@ import type { State } from "../derive/state.ts";
 import { tmuxLocation } from "../derive/tmuxLocation.ts";
 import { tokenCount } from "../derive/tokens.ts";
 import type { Snapshot } from "../snapshot.ts";
-import { GLYPHS, TOKENS_GLYPH } from "./glyphs.ts";
+import type { Session } from "../derive/sessions.ts";
+import { CACHE_GLYPH, GLYPHS, TOKENS_GLYPH } from "./glyphs.ts";
 import { humanAge, humanCost, humanCount } from "./humanize.ts";
 import { sessionLabel, waitingLabel } from "./label.ts";
 import { type Segment, type Target, type TmuxStyles, encodeSegments } from "./segments.ts";
@@ -12,6 +13,8 @@ export interface CompactOptions {
   readonly tokens: boolean;
   /** Append what the live sessions cost so far. */
   readonly cost: boolean;
+  /** Append the idle session whose warm prompt cache expires soonest, and in how long. */
+  readonly cache: boolean;
   readonly showIdle: boolean;
   /** With no session at all: print nothing (false) or `○ 0` (true). */
   readonly showEmpty: boolean;
@@ -19,7 +22,7 @@ export interface CompactOptions {
   readonly tmuxStyles: TmuxStyles;
 }
 
-export const defaultCompactOptions: CompactOptions = { tokens: false, cost: false, showIdle: true, showEmpty: false, glyphs: GLYPHS, tmuxStyles: {} };
+export const defaultCompactOptions: CompactOptions = { tokens: false, cost: false, cache: false, showIdle: true, showEmpty: false, glyphs: GLYPHS, tmuxStyles: {} };
 
 /**
  * The status-bar line. Asking comes first and names the session that has waited longest, with what
@@ -44,6 +47,8 @@ export function compactSegments(snapshot: Snapshot, options: CompactOptions): Se
   if (options.tokens && sessions.length > 0) {
     segments.push({ text: `${TOKENS_GLYPH} ${humanCount(tokenCount(snapshot.totals))}`, style: "muted" });
   }
+  const cooling = options.cache ? coolingSoonest(snapshot) : undefined;
+  if (cooling) segments.push({ text: `${CACHE_GLYPH} ${cooling}`, style: "muted" });
   if (options.cost && sessions.length > 0) {
     segments.push({ text: humanCost(snapshot.totalCostUSD, sessions.some((s) => s.costEstimated)), style: "muted" });
   }
@@ -55,7 +60,20 @@ export function renderCompact(snapshot: Snapshot, target: Target, options: Compa
   return encodeSegments(compactSegments(snapshot, options), target, "  ", options.tmuxStyles);
 }
 
-export type CompactField = "asking" | "busy" | "idle" | "tokens" | "cost";
+export type CompactField = "asking" | "busy" | "idle" | "tokens" | "cost" | "cache";
+
+/**
+ * "api 3m": the idle session whose prompt cache is still warm and expires first, with the time left.
+ * Idle only: a busy session is using its cache, and a reply to an asking one will too.
+ */
+function coolingSoonest(snapshot: Snapshot): string | undefined {
+  let soonest: Session | undefined;
+  for (const s of snapshot.sessions) {
+    if (s.state !== "idle" || s.cache?.state !== "warm") continue;
+    if (!soonest || s.cache.expiresAt < (soonest.cache?.expiresAt ?? 0)) soonest = s;
+  }
+  return soonest?.cache ? `${sessionLabel(soonest, 20)} ${humanAge(soonest.cache.expiresAt - snapshot.generatedAt)}` : undefined;
+}
 
 /** One bare value for a tmux placeholder like #{ccpulse_asking}: a count (busy includes starting), tokens or cost. */
 export function renderField(snapshot: Snapshot, field: CompactField): string {
@@ -71,6 +89,8 @@ export function renderField(snapshot: Snapshot, field: CompactField): string {
       return humanCount(tokenCount(snapshot.totals));
     case "cost":
       return humanCost(snapshot.totalCostUSD, snapshot.sessions.some((s) => s.costEstimated));
+    case "cache":
+      return coolingSoonest(snapshot) ?? "";
   }
 }
 

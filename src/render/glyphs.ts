@@ -9,3 +9,6 @@ export const GLYPHS: Record<State, string> = {
 };
 
 export const TOKENS_GLYPH = "Σ";
+
+/** Marks the idle session whose prompt cache expires next. */
+export const CACHE_GLYPH = "◷";

@@ -25,6 +25,7 @@ function sessionJson(s: Session, now: number) {
     tokens: { ...s.tokens },
     costUSD: s.costUSD,
     costEstimated: s.costEstimated,
+    cache: s.cache ? { state: s.cache.state, ttlSeconds: s.cache.ttlSeconds, expiresAt: iso(s.cache.expiresAt) } : null,
     transcript: clean(s.transcript),
     tmux: clean(s.tmux),
     version: clean(s.version),

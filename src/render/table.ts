@@ -27,6 +27,12 @@ function stateText(s: Session, now: number): string {
   return [what, age].filter((x) => x !== "").join(" · ");
 }
 
+/** "warm 3m" (time left) or "expired 12m" (since when); "-" before the first reply. */
+function warmthText(s: Session, now: number): string {
+  if (!s.cache) return "-";
+  return s.cache.state === "warm" ? `warm ${humanAge(s.cache.expiresAt - now)}` : `expired ${humanAge(now - s.cache.expiresAt)}`;
+}
+
 /**
  * `ccpulse list`: a line of state pills, then one line per session and a total. Plain columns, no
  * cursor movement, so `watch ccpulse` and pipes work.
@@ -41,7 +47,7 @@ export function renderTable(snapshot: Snapshot, paint: Paint, searched: readonly
     .map((state) => paint(pillStyle[state], ` ${counts[state]} ${state} `))
     .join("  ");
 
-  const header = ["", "SESSION", "STATE", "FOR", "NAME", "MODEL", ...TOKEN_COLUMNS.map(([h]) => h), "COST"];
+  const header = ["", "SESSION", "STATE", "FOR", "NAME", "MODEL", "CACHE", ...TOKEN_COLUMNS.map(([h]) => h), "COST"];
   const rows = sessions.map((s) => [
     GLYPHS[s.state],
     shortId(s) + (s.liveness === "foreign" ? "?" : ""),
@@ -49,10 +55,11 @@ export function renderTable(snapshot: Snapshot, paint: Paint, searched: readonly
     stateText(s, generatedAt),
     sessionLabel(s, 28) + (s.name && s.cwd && basename(s.cwd) !== s.name ? ` (${cleanText(basename(s.cwd), 20)})` : ""),
     cleanText(s.model ?? "-", 24),
+    warmthText(s, generatedAt),
     ...TOKEN_COLUMNS.map(([, key]) => humanCount(s.tokens[key])),
     humanCost(s.costUSD, s.costEstimated),
   ]);
-  const total = ["", "TOTAL", "", "", `${sessions.length} session${sessions.length === 1 ? "" : "s"}`, "", ...TOKEN_COLUMNS.map(([, key]) => humanCount(snapshot.totals[key])), humanCost(snapshot.totalCostUSD, sessions.some((s) => s.costEstimated))];
+  const total = ["", "TOTAL", "", "", `${sessions.length} session${sessions.length === 1 ? "" : "s"}`, "", "", ...TOKEN_COLUMNS.map(([, key]) => humanCount(snapshot.totals[key])), humanCost(snapshot.totalCostUSD, sessions.some((s) => s.costEstimated))];
   const all = [header, ...rows, total];
   const widths = header.map((_, col) => Math.max(...all.map((r) => Array.from(r[col] ?? "").length)));
   const numeric = (col: number) => col >= header.length - TOKEN_COLUMNS.length - 1;

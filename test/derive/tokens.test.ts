@@ -16,6 +16,7 @@ const row = (messageId: string | undefined, requestId: string | undefined, u: Re
   tokens: usageTokens(u),
   costUSD: tokenCount(usageTokens(u)) / 1e6,
   estimated: false,
+  cacheTtl: "5m",
   ...extra,
 });
 const totals = (rows: UsageRow[], isReplay?: (id: string) => boolean): Tokens => {
@@ -73,6 +74,14 @@ describe("addRow dedupe", () => {
     addRow(tally, row("m2", "r2", usage(1, 0, 0, 1), { costUSD: 0.5, estimated: true }));
     expect(tally.costUSD).toBeCloseTo(0.53, 12);
     expect(tally.estimated).toBe(true);
+  });
+
+  test("the last main-chain reply is remembered for prompt-cache warmth; sidechain rows are not", () => {
+    const tally = emptyTally();
+    addRow(tally, row("m1", "r1", usage(1, 0, 0, 1), { at: "2026-11-21T10:00:00.000Z", cacheTtl: "1h" }));
+    addRow(tally, row("m2", "r2", usage(1, 0, 0, 1), { at: "2026-11-21T10:05:00.000Z" }));
+    addRow(tally, row("s1", "rs", usage(1, 0, 0, 1), { at: "2026-11-21T10:09:00.000Z", sidechain: true }));
+    expect(tally.last).toEqual({ at: "2026-11-21T10:05:00.000Z", ttl: "5m" });
   });
 
   test("model last used is the last row's", () => {

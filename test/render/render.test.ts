@@ -57,6 +57,18 @@ describe("compact", () => {
     expect(renderWindowMark(s, "@5", "plain", { ...defaultCompactOptions, showIdle: false })).toBe("");
     expect(renderWindowMark(s, "@9", "plain", defaultCompactOptions)).toBe("");
   });
+  test("the idle session whose warm cache expires first, on request", () => {
+    const warm = (ms: number) => ({ state: "warm" as const, ttlSeconds: 300, expiresAt: NOW + ms });
+    const s = snapshotOf([
+      session({ pid: 1, name: "later", cache: warm(240_000) }),
+      session({ pid: 2, name: "soon", cache: warm(65_000) }),
+      session({ pid: 3, name: "busy", state: "busy", status: "busy", cache: warm(1_000) }),
+      session({ pid: 4, name: "cold", cache: { state: "expired", ttlSeconds: 300, expiresAt: NOW - 1 } }),
+    ]);
+    expect(renderCompact(s, "plain", { ...defaultCompactOptions, cache: true })).toBe("● 1  ○ 3  ◷ soon 1m");
+    expect(renderField(s, "cache")).toBe("soon 1m");
+    expect(renderField(snapshotOf([session({})]), "cache")).toBe("");
+  });
   test("nothing at all without sessions", () => {
     expect(renderCompact(snapshotOf([]), "tmux", { ...defaultCompactOptions, tokens: true })).toBe("");
   });
@@ -149,7 +161,7 @@ describe("table", () => {
   test("pills, one line per session asking first, a total", () => {
     const lines = renderTable(fleet, noPaint, []).split("\n");
     expect(lines[0]).toBe(" 2 asking    2 busy    1 idle ");
-    expect(lines[1]).toMatch(/^\s+SESSION\s+STATE\s+FOR\s+NAME\s+MODEL\s+INPUT\s+C\.WRITE\s+C\.READ\s+OUTPUT\s+COST$/);
+    expect(lines[1]).toMatch(/^\s+SESSION\s+STATE\s+FOR\s+NAME\s+MODEL\s+CACHE\s+INPUT\s+C\.WRITE\s+C\.READ\s+OUTPUT\s+COST$/);
     expect(lines.slice(2, 7).map((l) => l.split(/\s{2,}/)[2])).toEqual(["asking", "asking", "busy", "busy", "idle"]);
     expect(lines[2]).toContain("permission prompt · 2m");
     expect(lines[5]).toContain("background shell");
@@ -169,5 +181,8 @@ describe("json", () => {
     expect(Object.keys(j.totals.tokens)).toEqual(["input", "cacheWrite", "cacheWrite5m", "cacheWrite1h", "cacheRead", "output"]);
     expect(j.sessions[0]).toMatchObject({ pid: 2, state: "asking", status: "waiting", waitingFor: "permission prompt", since: "2026-11-21T11:57:55.000Z", sinceSeconds: 125, background: false, liveness: "live" });
     expect(j.sessions.find((s: { pid: number }) => s.pid === 5).background).toBe(true);
+    expect(j.sessions[0].cache).toBeNull();
+    const warm = JSON.parse(renderJson(snapshotOf([session({ cache: { state: "warm", ttlSeconds: 3600, expiresAt: NOW + 60_000 } })]), false));
+    expect(warm.sessions[0].cache).toEqual({ state: "warm", ttlSeconds: 3600, expiresAt: "2026-11-21T12:01:00.000Z" });
   });
 });

@@ -58,6 +58,7 @@ describe.skipIf(!hasTmux)("tmux plugin", () => {
         "set -g status-right '#{ccpulse}'",
         "set -g @ccpulse_tokens on",
         "set -g @ccpulse_cost on",
+        "set -g @ccpulse_cache on",
         "set -g @ccpulse_show_idle off",
         "set -g @ccpulse_hide_empty off",
         "set -g @ccpulse_glyph_busy 'B'",
@@ -68,7 +69,7 @@ describe.skipIf(!hasTmux)("tmux plugin", () => {
       ]),
     );
     // The unsafe glyph is dropped; # in the style is doubled for tmux's format expansion of #().
-    expect(server.option("status-right")).toBe(`#(${Q} compact --tmux --style-asking='fg=##FF0000,bold' --glyph-busy='B' --idle=hide --empty=show --tokens --cost)`);
+    expect(server.option("status-right")).toBe(`#(${Q} compact --tmux --style-asking='fg=##FF0000,bold' --glyph-busy='B' --idle=hide --empty=show --tokens --cost --cache)`);
     expect(server.run("list-keys", "-T", "prefix")).not.toContain(" jump ");
     expect(server.run("list-keys", "-T", "prefix", "C-p")).toContain("pick");
   });

@@ -1,0 +1,38 @@
+import type { CacheTtl } from "./tokens.ts";
+
+/**
+ * Whether a session's prompt cache is still warm: the next message then reads the context from cache
+ * instead of paying to re-process all of it. A cache lives for its TTL after its last use, which is
+ * the last main-chain reply: 5 minutes, or 1 hour when the request asked for it.
+ */
+export interface Warmth {
+  readonly state: "warm" | "expired";
+  readonly ttlSeconds: number;
+  /** ms since epoch */
+  readonly expiresAt: number;
+}
+
+const TTL_SECONDS: Record<CacheTtl, number> = { "5m": 300, "1h": 3600 };
+
+export function cacheWarmth(lastReply: { readonly at: string; readonly ttl: CacheTtl } | undefined, now: number): Warmth | undefined {
+  if (!lastReply) return undefined;
+  const at = isoUtcMs(lastReply.at);
+  if (at === undefined) return undefined;
+  const ttlSeconds = TTL_SECONDS[lastReply.ttl];
+  const expiresAt = at + ttlSeconds * 1000;
+  return { state: now < expiresAt ? "warm" : "expired", ttlSeconds, expiresAt };
+}
+
+const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3})\d*)?Z$/;
+
+/**
+ * Milliseconds of an ISO 8601 UTC time as Claude Code writes them (`toISOString()`). By hand rather than
+ * Date.parse, which cost ~0.8 ms per call in a compiled Bun binary (it loads time-zone data).
+ */
+export function isoUtcMs(text: string): number | undefined {
+  const m = ISO_UTC.exec(text);
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return undefined;
+  return Date.UTC(y, mo - 1, d, h, mi, s, Number((m[7] ?? "0").padEnd(3, "0")));
+}
