@@ -30,9 +30,16 @@ const BEDROCK_REGION = /^[a-z-]+\.(?=anthropic\.)/;
 // Td: claude-<family>-<major>[-<minor>] and the trailer Claude Code allows after it.
 const VERSIONED = /^(claude-[a-z]+-\d{1,2}(?:-\d{1,2})?)(?:-fast|-latest)?(?:-v\d{1,3}@\d{8}|[-@]\d{8})?(?:-v\d{1,3}(?::\d{1,3})?)?$/;
 
-const providerIds = new Map<string, string>();
-for (const [id, model] of Object.entries(catalog.models)) {
-  for (const providerId of model.provider_ids) providerIds.set(providerId.toLowerCase(), id);
+// Built on the first model lookup, not at start-up: compact and prompt without cost never price a
+// message, and every status refresh pays for what runs at module load.
+let providerIdIndex: Map<string, string> | undefined;
+function providerIds(): Map<string, string> {
+  if (providerIdIndex) return providerIdIndex;
+  providerIdIndex = new Map();
+  for (const [id, model] of Object.entries(catalog.models)) {
+    for (const providerId of model.provider_ids) providerIdIndex.set(providerId.toLowerCase(), id);
+  }
+  return providerIdIndex;
 }
 
 /**
@@ -45,21 +52,23 @@ for (const [id, model] of Object.entries(catalog.models)) {
  *   so claude-opus-5-5 is never taken for claude-opus-5.
  * A string naming one model matches at most one rule, so their order does not matter.
  */
-const SUBSTRING_RULES: ReadonlyArray<readonly [RegExp, string]> = Object.keys(catalog.models).flatMap((id) => {
-  const bare = /^claude-[a-z]+-\d+$/.test(id) ? id : /^(claude-[a-z]+-\d+)-0$/.exec(id)?.[1];
-  const rules: [RegExp, string][] = [];
-  if (bare !== id) rules.push([new RegExp(`${id}(?!\\d)`), id]);
-  if (bare !== undefined) rules.push([new RegExp(`${bare}(?!-\\d(?!\\d))`), id]);
-  return rules;
-});
+let substringRules: ReadonlyArray<readonly [RegExp, string]> | undefined;
+const substringRulesOf = (): ReadonlyArray<readonly [RegExp, string]> =>
+  (substringRules ??= Object.keys(catalog.models).flatMap((id) => {
+    const bare = /^claude-[a-z]+-\d+$/.test(id) ? id : /^(claude-[a-z]+-\d+)-0$/.exec(id)?.[1];
+    const rules: [RegExp, string][] = [];
+    if (bare !== id) rules.push([new RegExp(`${id}(?!\\d)`), id]);
+    if (bare !== undefined) rules.push([new RegExp(`${bare}(?!-\\d(?!\\d))`), id]);
+    return rules;
+  }));
 
 function resolveUncached(model: string): string | undefined {
   const name = model.replace(SIZE_SUFFIX, "").toLowerCase().replace(DOTTED_VERSION, "$1-");
-  const exact = providerIds.get(name) ?? providerIds.get(name.replace(BEDROCK_REGION, "us."));
+  const exact = providerIds().get(name) ?? providerIds().get(name.replace(BEDROCK_REGION, "us."));
   if (exact !== undefined) return exact;
   const base = VERSIONED.exec(name)?.[1];
   if (base !== undefined && Object.hasOwn(catalog.models, base)) return base;
-  for (const [pattern, id] of SUBSTRING_RULES) if (pattern.test(name)) return id;
+  for (const [pattern, id] of substringRulesOf()) if (pattern.test(name)) return id;
   // Claude Code's last step strips a -YYYYMMDD date (FC). Every catalog id it could reach is matched by
   // a rule above, so what it names here is a model without a price (claude-3-opus): unknown either way.
   return undefined;
