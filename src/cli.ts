@@ -8,8 +8,10 @@ import { pick } from "./commands/pick.ts";
 import { json } from "./commands/json.ts";
 import { list } from "./commands/list.ts";
 import { prompt } from "./commands/prompt.ts";
+import { setup } from "./commands/setup.ts";
+import { statusline } from "./commands/statusline.ts";
 
-const COMMANDS: readonly Command[] = [list, compact, prompt, json, init, jump, pick];
+const COMMANDS: readonly Command[] = [list, compact, prompt, json, init, jump, pick, statusline, setup];
 const VALUE_FLAGS = new Set(COMMANDS.flatMap((c) => Object.entries(c.flags).filter(([, f]) => takesValue(f)).map(([n]) => n)));
 
 const USAGE = `ccpulse ${pkg.version}: which Claude Code sessions are busy, asking or idle, and what they used

@@ -75,3 +75,10 @@ async function inspect(file: ProbeFile, domain: string): Promise<Found | undefin
   const liveness = judgeLiveness(read.probe, domain, info);
   return liveness === "dead" ? undefined : { file, probe: read.probe, liveness };
 }
+
+/** The snapshot without one session (Claude Code's own bar shows the others). */
+export function othersThan(snapshot: Snapshot, sessionId: string | undefined): Snapshot {
+  if (sessionId === undefined) return snapshot;
+  const sessions = snapshot.sessions.filter((s) => s.sessionId !== sessionId);
+  return { ...snapshot, sessions, counts: countStates(sessions), totals: totalTokens(sessions), totalCostUSD: totalCost(sessions) };
+}

@@ -154,3 +154,104 @@ describe("concurrency", () => {
     expect([...new Bun.Glob("*.tmp").scanSync({ cwd: cacheDir, dot: true })]).toEqual([]);
   }, 60_000);
 });
+
+async function statusline(home: ReturnType<typeof makeHome>, input: string | Uint8Array, args: string[] = []) {
+  const proc = Bun.spawn([BINARY, "statusline", ...args], { env: home.env, stdin: new Blob([input]), stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { stdout, stderr, code };
+}
+
+describe("statusline", () => {
+  const resets = () => Math.floor(Date.now() / 1000) + 7200;
+  const input = (sessionId: string, used = 42.5) =>
+    JSON.stringify({ session_id: sessionId, cost: { total_cost_usd: 0.044354 }, rate_limits: { five_hour: { used_percentage: used, resets_at: resets() }, seven_day: { used_percentage: 12, resets_at: resets() + 86400 } } });
+
+  test("shows the other sessions, the windows and this session's cost; json then reports the windows", async () => {
+    const home = makeHome();
+    const [me, other] = [spawnSleeper(), spawnSleeper()];
+    writeProbe(home, me.pid, liveProbe(me, { sessionId: "88888888-0000-4000-8000-000000000001", status: "busy", name: "me" }));
+    writeProbe(home, other.pid, liveProbe(other, { sessionId: "88888888-0000-4000-8000-000000000002", status: "waiting", waitingFor: "permission prompt", name: "other" }));
+    const r = await statusline(home, input("88888888-0000-4000-8000-000000000001"));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\x1b\[1;31m⚠ other: permission prompt \S+\x1b\[0m  \x1b\[2m5h 43% ↻(1h59m|2h00m)\x1b\[0m  \x1b\[2m7d 12%\x1b\[0m  \$0\.04\n$/);
+    expect(r.stdout).not.toContain("● 1");
+    const json = JSON.parse((await runBinary(home, ["json"])).stdout);
+    expect(json.window).toMatchObject({ usedPercent: 42.5, source: "statusline", tokens: null });
+    expect(json.window.minutesLeft).toBeGreaterThanOrEqual(118);
+    expect(json.sevenDay).toMatchObject({ usedPercent: 12 });
+  });
+
+  test.each([
+    ["empty", ""],
+    ["torn", input("x").slice(0, 30)],
+    ["partial", '{"session_id":"y"}'],
+    ["binary junk", new Uint8Array([0, 255, 1, 2, 10, 13, 27])],
+    ["10 MB", `{"session_id":"big","pad":"${"x".repeat(10 * 1024 * 1024)}"}`],
+  ])("%s input: exit 0, a line, no stack trace", async (_, raw) => {
+    const home = makeHome();
+    const r = await statusline(home, raw);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.split("\n").length).toBeLessThanOrEqual(2);
+  });
+
+  test("20 concurrent writers for one session: the record is always whole, and one of theirs", async () => {
+    const home = makeHome();
+    const runs = Array.from({ length: 20 }, (_, i) => statusline(home, input("same", i)));
+    const dir = join(home.cache, "ccpulse", "statusline-v1");
+    for (let k = 0; k < 10; k++) {
+      await Bun.sleep(5);
+      if (!existsSync(dir)) continue;
+      for (const name of new Bun.Glob("*.json").scanSync({ cwd: dir })) expect(() => JSON.parse(readFileSync(join(dir, name), "utf8"))).not.toThrow();
+    }
+    await Promise.all(runs);
+    const files = [...new Bun.Glob("*").scanSync({ cwd: dir, dot: true })];
+    expect(files).toHaveLength(1);
+    const used = JSON.parse(readFileSync(join(dir, files[0] as string), "utf8")).input.rate_limits.five_hour.used_percentage;
+    expect(used).toBeGreaterThanOrEqual(0);
+    expect(used).toBeLessThan(20);
+  });
+
+  test("--chain runs the status line the user had, with the same input", async () => {
+    const home = makeHome();
+    const r = await statusline(home, '{"session_id":"z","cost":{"total_cost_usd":1}}', ["--chain=read line; printf 'theirs:%s' \"${#line}\""]);
+    expect(r.stdout).toBe("$1.00  │ theirs:46\n");
+  });
+});
+
+describe("setup statusline", () => {
+  test("chains an existing status line, keeps the rest, backs up, is idempotent, and --undo restores", async () => {
+    const home = makeHome();
+    const settingsPath = join(home.claude, "settings.json");
+    const original = `${JSON.stringify({ model: "opus", statusLine: { type: "command", command: "my-line", padding: 0 } }, null, 2)}\n`;
+    writeFileSync(settingsPath, original);
+    const first = await runBinary(home, ["setup", "statusline"]);
+    expect(first.code).toBe(0);
+    const set = JSON.parse(readFileSync(settingsPath, "utf8"));
+    expect(set).toEqual({ model: "opus", statusLine: { type: "command", command: `'${BINARY}' statusline --chain='my-line'`, padding: 0 } });
+    const backups = [...new Bun.Glob("settings.json.ccpulse-*.bak").scanSync({ cwd: home.claude })];
+    expect(backups).toHaveLength(1);
+    expect(readFileSync(join(home.claude, backups[0] as string), "utf8")).toBe(original);
+    expect((await runBinary(home, ["setup", "statusline"])).stdout).toContain("already");
+    expect(JSON.parse(readFileSync(settingsPath, "utf8"))).toEqual(set);
+    expect((await runBinary(home, ["setup", "statusline", "--undo"])).code).toBe(0);
+    expect(JSON.parse(readFileSync(settingsPath, "utf8"))).toEqual(JSON.parse(original));
+    expect((await runBinary(home, ["setup", "statusline", "--undo"])).stdout).toContain("nothing to undo");
+  });
+
+  test("no settings.json yet: created with ours", async () => {
+    const home = makeHome();
+    expect((await runBinary(home, ["setup", "statusline"])).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(home.claude, "settings.json"), "utf8"))).toEqual({ statusLine: { type: "command", command: `'${BINARY}' statusline` } });
+  });
+
+  test("a settings.json that is not JSON is left untouched, with one line on stderr", async () => {
+    const home = makeHome();
+    const path = join(home.claude, "settings.json");
+    writeFileSync(path, "{ // my comments\n");
+    const r = await runBinary(home, ["setup", "statusline"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(readFileSync(path, "utf8")).toBe("{ // my comments\n");
+  });
+});

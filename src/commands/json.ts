@@ -1,3 +1,6 @@
+import { latestRateLimits } from "../derive/rateLimits.ts";
+import { cacheDir } from "../env.ts";
+import { loadRecords } from "../read/statusline.ts";
 import { renderJson } from "../render/json.ts";
 import { takeSnapshot } from "../snapshot.ts";
 import type { Command } from "./command.ts";
@@ -9,6 +12,7 @@ export const json: Command = {
   flags: { pretty: { help: "indent the output" } },
   quietOnError: false,
   async run(args, env) {
-    return renderJson(await takeSnapshot(env, { tokens: true }), args.flags.has("pretty"));
+    const [snapshot, records] = await Promise.all([takeSnapshot(env, { tokens: true }), loadRecords(cacheDir(env))]);
+    return renderJson(snapshot, args.flags.has("pretty"), latestRateLimits(records, snapshot.generatedAt));
   },
 };

@@ -1,3 +1,4 @@
+import type { RateLimits } from "../derive/rateLimits.ts";
 import type { Session } from "../derive/sessions.ts";
 import type { Snapshot } from "../snapshot.ts";
 import { cleanText } from "./text.ts";
@@ -36,16 +37,45 @@ function sessionJson(s: Session, now: number) {
   };
 }
 
-export function snapshotJson(snapshot: Snapshot) {
+const FIVE_HOURS_MS = 5 * 3600_000;
+
+/**
+ * The 5-hour window and 7-day usage as Claude Code last reported them to `ccpulse statusline`. Window
+ * tokens, cost and burn rate need the window inferred from all transcripts, which ccpulse does not do
+ * yet: they are null.
+ */
+function limitsJson(limits: RateLimits, now: number) {
+  const { fiveHour, sevenDay } = limits;
+  return {
+    window: fiveHour
+      ? {
+          start: iso(fiveHour.resetsAt - FIVE_HOURS_MS),
+          end: iso(fiveHour.resetsAt),
+          minutesLeft: Math.max(0, Math.floor((fiveHour.resetsAt - now) / 60_000)),
+          tokens: null,
+          costUSD: null,
+          burnTokensPerMinute: null,
+          projectedCostUSD: null,
+          usedPercent: fiveHour.usedPercent,
+          source: "statusline",
+          reportedAt: iso(fiveHour.recordedAt),
+        }
+      : null,
+    sevenDay: sevenDay ? { usedPercent: sevenDay.usedPercent, resetsAt: iso(sevenDay.resetsAt), reportedAt: iso(sevenDay.recordedAt) } : null,
+  };
+}
+
+export function snapshotJson(snapshot: Snapshot, limits: RateLimits = {}) {
   return {
     version: JSON_VERSION,
     generatedAt: new Date(snapshot.generatedAt).toISOString(),
     counts: { ...snapshot.counts },
     totals: { tokens: { ...snapshot.totals }, costUSD: snapshot.totalCostUSD, costEstimated: snapshot.sessions.some((s) => s.costEstimated) },
+    ...limitsJson(limits, snapshot.generatedAt),
     sessions: snapshot.sessions.map((s) => sessionJson(s, snapshot.generatedAt)),
   };
 }
 
-export function renderJson(snapshot: Snapshot, pretty: boolean): string {
-  return JSON.stringify(snapshotJson(snapshot), null, pretty ? 2 : undefined);
+export function renderJson(snapshot: Snapshot, pretty: boolean, limits: RateLimits = {}): string {
+  return JSON.stringify(snapshotJson(snapshot, limits), null, pretty ? 2 : undefined);
 }

@@ -1,0 +1,102 @@
+import * as v from "valibot";
+
+/**
+ * What Claude Code pipes to a `statusLine` command (format doc §3.3), the parts ccpulse uses. Every
+ * field optional and lenient: the input can be partial, torn or of a newer version.
+ */
+const lenient = <T extends v.GenericSchema>(schema: T) => v.fallback(v.optional(schema), undefined);
+const num = lenient(v.pipe(v.number(), v.finite()));
+const text = lenient(v.string());
+const Limit = lenient(v.object({ used_percentage: num, resets_at: num }));
+
+export const StatuslineInputSchema = v.object({
+  session_id: text,
+  cwd: text,
+  model: lenient(v.object({ id: text, display_name: text })),
+  cost: lenient(v.object({ total_cost_usd: num })),
+  context_window: lenient(v.object({ total_input_tokens: num, context_window_size: num, used_percentage: num })),
+  prompt_cache: lenient(v.object({ warm: lenient(v.boolean()), expires_at: num })),
+  rate_limits: lenient(v.object({ five_hour: Limit, seven_day: Limit })),
+});
+export type StatuslineInput = v.InferOutput<typeof StatuslineInputSchema>;
+
+/** A recorded input: what Claude Code said, and when. */
+export const StatuslineRecordSchema = v.object({
+  version: v.literal(1),
+  recordedAt: v.number(),
+  input: StatuslineInputSchema,
+});
+export type StatuslineRecord = v.InferOutput<typeof StatuslineRecordSchema>;
+
+// Claude Code's input is a few KB; anything far beyond is not its output and is not parsed.
+export const MAX_INPUT_BYTES = 1 << 20;
+
+/** The input, or undefined for empty, torn, oversized or non-object input. */
+export function parseStatuslineInput(raw: string): StatuslineInput | undefined {
+  if (raw.length === 0 || raw.length > MAX_INPUT_BYTES) return undefined;
+  try {
+    const json: unknown = JSON.parse(raw);
+    if (typeof json !== "object" || json === null || Array.isArray(json)) return undefined;
+    const parsed = v.safeParse(StatuslineInputSchema, json);
+    return parsed.success ? parsed.output : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads at most MAX_INPUT_BYTES + 1 of stdin, so a huge input costs neither time nor memory. */
+export async function readStdin(): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of Bun.stdin.stream()) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size > MAX_INPUT_BYTES) break;
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+const recordsDir = (cacheDir: string) => `${cacheDir}/statusline-v1`;
+
+/** One file per session, replaced atomically: the latest input wins, concurrent writers never mix. */
+export async function saveRecord(cacheDir: string, input: StatuslineInput, now: number): Promise<void> {
+  if (input.session_id === undefined) return;
+  const fs = await import("node:fs");
+  const dir = recordsDir(cacheDir);
+  const path = `${dir}/${Bun.hash.wyhash(input.session_id).toString(16)}.json`;
+  const temp = `${dir}/.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  const record: StatuslineRecord = { version: 1, recordedAt: now, input };
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(temp, JSON.stringify(record), { mode: 0o600 });
+    fs.renameSync(temp, path);
+  } catch {
+    try {
+      fs.unlinkSync(temp);
+    } catch {
+      // nothing left behind
+    }
+  }
+}
+
+/** Every readable record; a torn or foreign file is skipped. */
+export async function loadRecords(cacheDir: string): Promise<StatuslineRecord[]> {
+  const dir = recordsDir(cacheDir);
+  let names: string[];
+  try {
+    names = [...new Bun.Glob("*.json").scanSync({ cwd: dir, onlyFiles: true, followSymlinks: false })];
+  } catch {
+    return [];
+  }
+  const records = await Promise.all(
+    names.map(async (name) => {
+      try {
+        const parsed = v.safeParse(StatuslineRecordSchema, JSON.parse(await Bun.file(`${dir}/${name}`).slice(0, MAX_INPUT_BYTES).text()));
+        return parsed.success ? parsed.output : undefined;
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  return records.filter((r) => r !== undefined);
+}
