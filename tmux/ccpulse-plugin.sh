@@ -51,26 +51,28 @@ compact_flags() {
 main() {
   local bin
   bin="$(find_binary)"
-  local -a placeholders=(ccpulse ccpulse_asking ccpulse_busy ccpulse_idle ccpulse_tokens ccpulse_cost ccpulse_cache ccpulse_window)
+  local -a placeholders=(ccpulse ccpulse_asking ccpulse_busy ccpulse_idle ccpulse_tokens ccpulse_cost ccpulse_cache ccpulse_limits ccpulse_window)
   local -a jobs
   if [[ -z $bin ]]; then
     local hint="ccpulse: run make -C ${PLUGIN_DIR//\#/##}"
-    jobs=("$hint" "?" "?" "?" "?" "?" "" "")
+    jobs=("$hint" "?" "?" "?" "?" "?" "" "" "")
   else
-    local cmd flags tokens="" cost="" cache=""
+    local cmd flags tokens="" cost="" cache="" limits=""
     cmd="$(shell_word "$bin") compact --tmux"
     flags="$(compact_flags)"
     [[ $(option @ccpulse_tokens off) == on ]] && tokens=" --tokens"
     [[ $(option @ccpulse_cost off) == on ]] && cost=" --cost"
     [[ $(option @ccpulse_cache off) == on ]] && cache=" --cache"
+    [[ $(option @ccpulse_limits off) == on ]] && limits=" --limits"
     jobs=(
-      "#($cmd$flags$tokens$cost$cache)"
+      "#($cmd$flags$tokens$cost$cache$limits)"
       "#($cmd --field=asking)"
       "#($cmd --field=busy)"
       "#($cmd --field=idle)"
       "#($cmd --field=tokens)"
       "#($cmd --field=cost)"
       "#($cmd --field=cache)"
+      "#($cmd --field=limits)"
       "#($cmd$flags --window=#{window_id})"
     )
   fi

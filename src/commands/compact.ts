@@ -1,5 +1,8 @@
 import type { ParsedArgs } from "../args.ts";
+import { latestRateLimits } from "../derive/rateLimits.ts";
 import { STATES, type State } from "../derive/state.ts";
+import { cacheDir } from "../env.ts";
+import { loadRecords } from "../read/statusline.ts";
 import { type CompactField, type CompactOptions, defaultCompactOptions, renderCompact, renderField, renderWindowMark } from "../render/compact.ts";
 import type { Target, TmuxStyles } from "../render/segments.ts";
 import { cleanText } from "../render/text.ts";
@@ -16,7 +19,7 @@ const perState = (spec: FlagSpec, prefix: string, what: string) =>
 export const compact: Command = {
   name: "compact",
   summary: "one short line for a status bar; the session asking longest comes first",
-  usage: "ccpulse compact [--tmux|--ansi|--plain] [--tokens] [--cost] [--cache] [--field=…|--window=@N] [options]",
+  usage: "ccpulse compact [--tmux|--ansi|--plain] [--tokens] [--cost] [--cache] [--limits] [--field=…|--window=@N] [options]",
   flags: {
     tmux: { help: "tmux styles (#[fg=…]); every # from data doubled" },
     ansi: { help: "ANSI colours" },
@@ -24,9 +27,10 @@ export const compact: Command = {
     tokens: { help: "append the total tokens of all live sessions" },
     cost: { help: "append what the live sessions cost so far (as Claude Code prices it)" },
     cache: { help: "append the idle session whose warm prompt cache expires first, and when" },
+    limits: { help: "append the 5-hour and 7-day windows as Claude Code last reported them (needs ccpulse setup statusline)" },
     idle: { values: ["show", "hide"], help: "count idle sessions (default show)" },
     empty: { values: ["hide", "show"], help: "with no session: print nothing (default) or ○ 0" },
-    field: { values: ["asking", "busy", "idle", "tokens", "cost", "cache"], help: "print one bare value: a count, total tokens, total cost, or the cache expiring first" },
+    field: { values: ["asking", "busy", "idle", "tokens", "cost", "cache", "limits"], help: "print one bare value: a count, total tokens, total cost, or the cache expiring first" },
     window: { pattern: /^@\d{1,6}$/, valueName: "@window-id", help: "the mark of one tmux window: the glyph of its most urgent session" },
     ...perState(GLYPH, "glyph", "glyph"),
     ...perState(STYLE, "style", "tmux style (e.g. fg=red,bold)"),
@@ -36,11 +40,16 @@ export const compact: Command = {
     const target: Target = args.flags.has("tmux") ? "tmux" : args.flags.has("ansi") ? "ansi" : "plain";
     const field = args.flags.get("field") as CompactField | undefined;
     const options = compactOptions(args);
-    const snapshot = await takeSnapshot(env, { tokens: options.tokens || options.cost || options.cache || (field !== undefined && ["tokens", "cost", "cache"].includes(field)) });
-    if (field) return renderField(snapshot, field);
+    const wantsLimits = args.flags.has("limits") || field === "limits";
+    const [snapshot, records] = await Promise.all([
+      takeSnapshot(env, { tokens: options.tokens || options.cost || options.cache || (field !== undefined && ["tokens", "cost", "cache"].includes(field)) }),
+      wantsLimits ? loadRecords(cacheDir(env)) : [],
+    ]);
+    const limits = wantsLimits ? latestRateLimits(records, snapshot.generatedAt) : undefined;
+    if (field) return renderField(snapshot, field, limits);
     const window = args.flags.get("window");
     if (typeof window === "string") return renderWindowMark(snapshot, window, target, options);
-    return renderCompact(snapshot, target, options);
+    return renderCompact(snapshot, target, { ...options, limits });
   },
 };
 

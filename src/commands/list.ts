@@ -1,5 +1,7 @@
 import { configDirs } from "../discover/configDirs.ts";
-import type { Env } from "../env.ts";
+import { latestRateLimits } from "../derive/rateLimits.ts";
+import { type Env, cacheDir } from "../env.ts";
+import { loadRecords } from "../read/statusline.ts";
 import { type Paint, noPaint, renderTable } from "../render/table.ts";
 import { takeSnapshot } from "../snapshot.ts";
 import type { Command } from "./command.ts";
@@ -15,8 +17,8 @@ export const list: Command = {
   quietOnError: false,
   async run(args, env) {
     const color = args.flags.has("no-color") ? "never" : ((args.flags.get("color") as string | undefined) ?? "auto");
-    const [snapshot, searched, paint] = await Promise.all([takeSnapshot(env, { tokens: true }), configDirs(env), painter(color, env)]);
-    return renderTable(snapshot, paint, searched);
+    const [snapshot, searched, paint, records] = await Promise.all([takeSnapshot(env, { tokens: true }), configDirs(env), painter(color, env), loadRecords(cacheDir(env))]);
+    return renderTable(snapshot, paint, searched, latestRateLimits(records, snapshot.generatedAt));
   },
 };
 

@@ -2,10 +2,12 @@ import type { State } from "../derive/state.ts";
 import { tmuxLocation } from "../derive/tmuxLocation.ts";
 import { tokenCount } from "../derive/tokens.ts";
 import type { Snapshot } from "../snapshot.ts";
+import type { RateLimits } from "../derive/rateLimits.ts";
 import type { Session } from "../derive/sessions.ts";
 import { CACHE_GLYPH, GLYPHS, TOKENS_GLYPH } from "./glyphs.ts";
 import { humanAge, humanCost, humanCount } from "./humanize.ts";
 import { sessionLabel, waitingLabel } from "./label.ts";
+import { limitSegments } from "./limits.ts";
 import { type Segment, type Target, type TmuxStyles, encodeSegments } from "./segments.ts";
 
 export interface CompactOptions {
@@ -15,6 +17,8 @@ export interface CompactOptions {
   readonly cost: boolean;
   /** Append the idle session whose warm prompt cache expires soonest, and in how long. */
   readonly cache: boolean;
+  /** The 5-hour and 7-day windows as Claude Code last reported them; shown when given. */
+  readonly limits?: RateLimits;
   readonly showIdle: boolean;
   /** With no session at all: print nothing (false) or `○ 0` (true). */
   readonly showEmpty: boolean;
@@ -49,6 +53,7 @@ export function compactSegments(snapshot: Snapshot, options: CompactOptions): Se
   }
   const cooling = options.cache ? coolingSoonest(snapshot) : undefined;
   if (cooling) segments.push({ text: `${CACHE_GLYPH} ${cooling}`, style: "muted" });
+  if (options.limits) segments.push(...limitSegments(options.limits, generatedAt));
   if (options.cost && sessions.length > 0) {
     segments.push({ text: humanCost(snapshot.totalCostUSD, sessions.some((s) => s.costEstimated)), style: "muted" });
   }
@@ -60,7 +65,7 @@ export function renderCompact(snapshot: Snapshot, target: Target, options: Compa
   return encodeSegments(compactSegments(snapshot, options), target, "  ", options.tmuxStyles);
 }
 
-export type CompactField = "asking" | "busy" | "idle" | "tokens" | "cost" | "cache";
+export type CompactField = "asking" | "busy" | "idle" | "tokens" | "cost" | "cache" | "limits";
 
 /**
  * "api 3m": the idle session whose prompt cache is still warm and expires first, with the time left.
@@ -76,7 +81,7 @@ function coolingSoonest(snapshot: Snapshot): string | undefined {
 }
 
 /** One bare value for a tmux placeholder like #{ccpulse_asking}: a count (busy includes starting), tokens or cost. */
-export function renderField(snapshot: Snapshot, field: CompactField): string {
+export function renderField(snapshot: Snapshot, field: CompactField, limits: RateLimits = {}): string {
   const { counts } = snapshot;
   switch (field) {
     case "asking":
@@ -91,6 +96,10 @@ export function renderField(snapshot: Snapshot, field: CompactField): string {
       return humanCost(snapshot.totalCostUSD, snapshot.sessions.some((s) => s.costEstimated));
     case "cache":
       return coolingSoonest(snapshot) ?? "";
+    case "limits":
+      return limitSegments(limits, snapshot.generatedAt)
+        .map((s) => s.text)
+        .join(" ");
   }
 }
 

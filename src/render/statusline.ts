@@ -2,7 +2,8 @@ import type { RateLimits } from "../derive/rateLimits.ts";
 import type { StatuslineInput } from "../read/statusline.ts";
 import type { Snapshot } from "../snapshot.ts";
 import { type CompactOptions, compactSegments } from "./compact.ts";
-import { humanAge, humanCost } from "./humanize.ts";
+import { humanCost } from "./humanize.ts";
+import { limitSegments } from "./limits.ts";
 import { type Segment, encodeSegments } from "./segments.ts";
 
 /**
@@ -10,12 +11,7 @@ import { type Segment, encodeSegments } from "./segments.ts";
  * the 5-hour and 7-day windows when the API reported them, and this session's cost.
  */
 export function renderStatusline(others: Snapshot, limits: RateLimits, input: StatuslineInput | undefined, options: CompactOptions): string {
-  const segments: Segment[] = compactSegments(others, { ...options, tokens: false, cost: false });
-  const { fiveHour, sevenDay } = limits;
-  if (fiveHour) {
-    segments.push({ text: `5h ${Math.round(fiveHour.usedPercent)}% ↻${humanAge(fiveHour.resetsAt - others.generatedAt)}`, style: fiveHour.usedPercent >= 90 ? "asking" : "muted" });
-  }
-  if (sevenDay) segments.push({ text: `7d ${Math.round(sevenDay.usedPercent)}%`, style: sevenDay.usedPercent >= 90 ? "asking" : "muted" });
+  const segments: Segment[] = [...compactSegments(others, { ...options, tokens: false, cost: false }), ...limitSegments(limits, others.generatedAt)];
   const cost = input?.cost?.total_cost_usd;
   if (cost !== undefined) segments.push({ text: humanCost(cost) });
   return encodeSegments(segments, "ansi", "  ");

@@ -1,9 +1,11 @@
+import type { RateLimits } from "../derive/rateLimits.ts";
 import type { Session } from "../derive/sessions.ts";
 import { STATES } from "../derive/state.ts";
 import type { Tokens } from "../derive/tokens.ts";
 import type { Snapshot } from "../snapshot.ts";
 import { GLYPHS } from "./glyphs.ts";
 import { humanAge, humanCost, humanCount } from "./humanize.ts";
+import { limitSegments } from "./limits.ts";
 import { sessionLabel, shortId, waitingLabel } from "./label.ts";
 import type { Style } from "./segments.ts";
 import { basename, cleanText } from "./text.ts";
@@ -37,7 +39,7 @@ function warmthText(s: Session, now: number): string {
  * `ccpulse list`: a line of state pills, then one line per session and a total. Plain columns, no
  * cursor movement, so `watch ccpulse` and pipes work.
  */
-export function renderTable(snapshot: Snapshot, paint: Paint, searched: readonly string[]): string {
+export function renderTable(snapshot: Snapshot, paint: Paint, searched: readonly string[], limits: RateLimits = {}): string {
   const { sessions, counts, generatedAt } = snapshot;
   if (sessions.length === 0) {
     const where = searched.length > 0 ? searched.map((d) => cleanText(d, 200)).join(", ") : "no Claude config dir found (~/.claude, ~/.config/claude; or set CLAUDE_CONFIG_DIR)";
@@ -77,5 +79,7 @@ export function renderTable(snapshot: Snapshot, paint: Paint, searched: readonly
     const text = line(cells);
     return s.state === "idle" ? text : paint(s.state, text);
   });
-  return [pills, paint("header", line(header)), ...body, paint("muted", line(total))].join("\n");
+  const windows = limitSegments(limits, generatedAt).map((s) => s.text);
+  const report = windows.length > 0 ? [paint("muted", `usage as Claude Code last reported it: ${windows.join("  ")}`)] : [];
+  return [pills, paint("header", line(header)), ...body, paint("muted", line(total)), ...report].join("\n");
 }

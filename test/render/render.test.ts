@@ -69,6 +69,13 @@ describe("compact", () => {
     expect(renderField(s, "cache")).toBe("soon 1m");
     expect(renderField(snapshotOf([session({})]), "cache")).toBe("");
   });
+  test("the windows Claude Code reported, on request; red from 90%", () => {
+    const limits = { fiveHour: { usedPercent: 91.2, resetsAt: NOW + 7_140_000, recordedAt: NOW }, sevenDay: { usedPercent: 12, resetsAt: NOW + 9e8, recordedAt: NOW } };
+    expect(renderCompact(fleet, "tmux", { ...defaultCompactOptions, showIdle: false, limits })).toEndWith("#[fg=red,bold]5h 91% ↻1h59m#[default]  #[dim]7d 12%#[default]");
+    expect(renderField(fleet, "limits", limits)).toBe("5h 91% ↻1h59m 7d 12%");
+    expect(renderField(fleet, "limits")).toBe("");
+    expect(renderTable(fleet, noPaint, [], limits).split("\n").at(-1)).toBe("usage as Claude Code last reported it: 5h 91% ↻1h59m  7d 12%");
+  });
   test("nothing at all without sessions", () => {
     expect(renderCompact(snapshotOf([]), "tmux", { ...defaultCompactOptions, tokens: true })).toBe("");
   });

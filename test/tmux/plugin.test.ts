@@ -59,6 +59,7 @@ describe.skipIf(!hasTmux)("tmux plugin", () => {
         "set -g @ccpulse_tokens on",
         "set -g @ccpulse_cost on",
         "set -g @ccpulse_cache on",
+        "set -g @ccpulse_limits on",
         "set -g @ccpulse_show_idle off",
         "set -g @ccpulse_hide_empty off",
         "set -g @ccpulse_glyph_busy 'B'",
@@ -69,7 +70,7 @@ describe.skipIf(!hasTmux)("tmux plugin", () => {
       ]),
     );
     // The unsafe glyph is dropped; # in the style is doubled for tmux's format expansion of #().
-    expect(server.option("status-right")).toBe(`#(${Q} compact --tmux --style-asking='fg=##FF0000,bold' --glyph-busy='B' --idle=hide --empty=show --tokens --cost --cache)`);
+    expect(server.option("status-right")).toBe(`#(${Q} compact --tmux --style-asking='fg=##FF0000,bold' --glyph-busy='B' --idle=hide --empty=show --tokens --cost --cache --limits)`);
     expect(server.run("list-keys", "-T", "prefix")).not.toContain(" jump ");
     expect(server.run("list-keys", "-T", "prefix", "C-p")).toContain("pick");
   });
