@@ -1,14 +1,15 @@
 import bash from "../../shell/ccpulse.bash" with { type: "text" };
 import fish from "../../shell/ccpulse.fish" with { type: "text" };
 import zsh from "../../shell/ccpulse.zsh" with { type: "text" };
+import { singleQuote } from "../settings.ts";
 import type { Command } from "./command.ts";
 
 const SNIPPETS = { zsh, bash, fish } as const;
 type Shell = keyof typeof SNIPPETS;
 
-/** A single-quoted shell word: safe in sh, bash, zsh and fish for any path. */
-export const shellQuote = (text: string, shell: Shell): string =>
-  shell === "fish" ? `'${text.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'` : `'${text.replaceAll("'", `'\\''`)}'`;
+/** A single-quoted word for that shell: fish escapes inside quotes, POSIX shells close and reopen them. */
+const shellQuote = (text: string, shell: Shell): string =>
+  shell === "fish" ? `'${text.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'` : singleQuote(text);
 
 /** The snippet, led by the path of this very binary so the prompt works even when it is not on PATH. */
 export function initScript(shell: Shell, binary: string): string {
