@@ -255,3 +255,24 @@ describe("setup statusline", () => {
     expect(readFileSync(path, "utf8")).toBe("{ // my comments\n");
   });
 });
+
+describe("configuration", () => {
+  test("config.json, CCPULSE_*_TEMPLATE and --template, in that order of precedence; bad keys named on stderr", async () => {
+    const home = makeHome();
+    const s = spawnSleeper();
+    writeProbe(home, s.pid, liveProbe(s, { sessionId: "aaaaaaaa-0000-4000-8000-000000000001", status: "waiting", waitingFor: "permission prompt", name: "api" }));
+    const cfg = join(home.root, ".config", "ccpulse");
+    mkdirSync(cfg, { recursive: true });
+    writeFileSync(join(cfg, "config.json"), JSON.stringify({ compact: { template: "[{asking}] {idle}" }, prompt: { template: "{asking}!" }, glyphs: { asking: "A" }, colour: "red" }));
+    const compact = await runBinary(home, ["compact"]);
+    expect(compact.stdout).toMatch(/^\[A api: permission prompt \S+\]\n$/);
+    expect(compact.stderr).toContain("colour: unknown key, ignored");
+    expect(compact.code).toBe(0);
+    expect((await runBinary(home, ["prompt"])).stdout).toBe("A api!\n");
+    expect((await runBinary(home, ["prompt"], { CCPULSE_PROMPT_TEMPLATE: "<{asking}>" })).stdout).toBe("<A api>\n");
+    expect((await runBinary(home, ["prompt", "--template={asking}|{cost}"], { CCPULSE_PROMPT_TEMPLATE: "<{asking}>" })).stdout).toBe("A api|$0.00\n");
+    const bad = await runBinary(home, ["prompt", "--template={nope}"]);
+    expect(bad.stdout).toBe("A api!\n");
+    expect(bad.stderr).toContain("--template: a template knows only");
+  });
+});

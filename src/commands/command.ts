@@ -1,5 +1,7 @@
+import * as v from "valibot";
 import type { ParsedArgs } from "../args.ts";
 import type { Env } from "../env.ts";
+import { type Config, TemplateSchema, envTemplate, loadConfig } from "../read/config.ts";
 
 /** What a flag accepts: nothing (a switch), one of a few words, or any value matching a pattern. */
 export type FlagSpec = { readonly values?: readonly string[]; readonly pattern?: RegExp; readonly valueName?: string; readonly help: string };
@@ -47,3 +49,26 @@ export function helpText(command: Command): string {
 
 /** `--client`: the tmux client that pressed the key; the bindings pass #{client_name}. */
 export const CLIENT_FLAG: FlagSpec = { pattern: /^[^\s;]{1,200}$/, valueName: "client", help: "the tmux client to switch (the key binding passes #{client_name})" };
+
+/** `--template`: a format template for compact or prompt (README: Configuration). */
+export const TEMPLATE_FLAG: FlagSpec = { pattern: /^[^\n]{1,400}$/, valueName: "template", help: "format template, e.g. '{asking} {busy} | {cost}' (fields in the README)" };
+
+/**
+ * config.json and the template for `compact` or `prompt`: --template over CCPULSE_<KIND>_TEMPLATE over
+ * config.json. Every problem is one line on stderr naming the key; the defaults stand in.
+ */
+export async function settingsFor(args: ParsedArgs, env: Env, kind: "compact" | "prompt"): Promise<{ config: Config; template?: string }> {
+  const loaded = await loadConfig(env);
+  const { config } = loaded;
+  const problems = [...loaded.problems];
+  const fromEnv = envTemplate(env, kind === "compact" ? "CCPULSE_COMPACT_TEMPLATE" : "CCPULSE_PROMPT_TEMPLATE");
+  let fromFlag: string | undefined;
+  const flag = args.flags.get("template");
+  if (typeof flag === "string") {
+    const parsed = v.safeParse(TemplateSchema, flag);
+    if (parsed.success) fromFlag = parsed.output;
+    else problems.push(`--template: ${parsed.issues[0].message}; ignored`);
+  }
+  for (const problem of [...problems, ...(fromEnv.problem ? [fromEnv.problem] : [])]) console.error(`ccpulse: ${problem}`);
+  return { config, template: fromFlag ?? fromEnv.template ?? config[kind]?.template };
+}

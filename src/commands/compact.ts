@@ -4,14 +4,15 @@ import { STATES, type State } from "../derive/state.ts";
 import { cacheDir } from "../env.ts";
 import { loadRecords } from "../read/statusline.ts";
 import { type CompactField, type CompactOptions, defaultCompactOptions, renderCompact, renderField, renderWindowMark } from "../render/compact.ts";
-import type { Target, TmuxStyles } from "../render/segments.ts";
+import { GLYPH, TMUX_STYLE, type Target, type TmuxStyles, safeTmuxStyle } from "../render/segments.ts";
 import { cleanText } from "../render/text.ts";
 import { takeSnapshot } from "../snapshot.ts";
-import type { Command, FlagSpec } from "./command.ts";
+import { type Command, type FlagSpec, TEMPLATE_FLAG, settingsFor } from "./command.ts";
+import type { Config } from "../read/config.ts";
+import { LIMIT_FIELDS, TOKEN_FIELDS } from "../render/fields.ts";
 
-const GLYPH: FlagSpec = { pattern: /^[^\s]{1,8}$/u, valueName: "glyph", help: "" };
-// A style lands inside #[…] in text tmux expands again: a # only as a hex colour, so no #{…}, #(…) or ##.
-const STYLE: FlagSpec = { pattern: /^(?:[A-Za-z0-9=,_ -]|#[0-9A-Fa-f]{6}){1,40}$/, valueName: "tmux style", help: "" };
+const GLYPH_FLAG: FlagSpec = { pattern: GLYPH, valueName: "glyph", help: "" };
+const STYLE_FLAG: FlagSpec = { pattern: TMUX_STYLE, valueName: "tmux style", help: "" };
 
 const perState = (spec: FlagSpec, prefix: string, what: string) =>
   Object.fromEntries(STATES.map((s) => [`${prefix}-${s}`, { ...spec, help: `${what} for ${s} sessions` }]));
@@ -32,17 +33,20 @@ export const compact: Command = {
     empty: { values: ["hide", "show"], help: "with no session: print nothing (default) or ○ 0" },
     field: { values: ["asking", "busy", "idle", "tokens", "cost", "cache", "limits"], help: "print one bare value: a count, total tokens, total cost, or the cache expiring first" },
     window: { pattern: /^@\d{1,6}$/, valueName: "@window-id", help: "the mark of one tmux window: the glyph of its most urgent session" },
-    ...perState(GLYPH, "glyph", "glyph"),
-    ...perState(STYLE, "style", "tmux style (e.g. fg=red,bold)"),
+    template: TEMPLATE_FLAG,
+    ...perState(GLYPH_FLAG, "glyph", "glyph"),
+    ...perState(STYLE_FLAG, "style", "tmux style (e.g. fg=red,bold)"),
   },
   quietOnError: true,
   async run(args, env) {
     const target: Target = args.flags.has("tmux") ? "tmux" : args.flags.has("ansi") ? "ansi" : "plain";
     const field = args.flags.get("field") as CompactField | undefined;
-    const options = compactOptions(args);
-    const wantsLimits = args.flags.has("limits") || field === "limits";
+    const { config, template } = await settingsFor(args, env, "compact");
+    const options = compactOptions(args, config, template);
+    const uses = (fields: readonly string[]) => (field !== undefined && fields.includes(field)) || (template !== undefined && fields.some((f) => template.includes(`{${f}}`)));
+    const wantsLimits = args.flags.has("limits") || uses(LIMIT_FIELDS);
     const [snapshot, records] = await Promise.all([
-      takeSnapshot(env, { tokens: options.tokens || options.cost || options.cache || (field !== undefined && ["tokens", "cost", "cache"].includes(field)) }),
+      takeSnapshot(env, { tokens: options.tokens || options.cost || options.cache || uses(TOKEN_FIELDS) }),
       wantsLimits ? loadRecords(cacheDir(env)) : [],
     ]);
     const limits = wantsLimits ? latestRateLimits(records, snapshot.generatedAt) : undefined;
@@ -53,15 +57,15 @@ export const compact: Command = {
   },
 };
 
-function compactOptions(args: ParsedArgs): CompactOptions {
+/** Flags over the environment over config.json over the defaults. */
+function compactOptions(args: ParsedArgs, config: Config, template: string | undefined): CompactOptions {
   const glyphs = { ...defaultCompactOptions.glyphs } as Record<State, string>;
   const tmuxStyles: TmuxStyles = {};
   for (const state of STATES) {
-    const glyph = args.flags.get(`glyph-${state}`);
+    const glyph = args.flags.get(`glyph-${state}`) ?? config.glyphs?.[state];
     if (typeof glyph === "string") glyphs[state] = cleanText(glyph, 8);
-    const style = args.flags.get(`style-${state}`);
-    // Lower-case hex: tmux reads #D, #F, #H, #I, #P, #S, #T, #W as formats even inside a style.
-    if (typeof style === "string") tmuxStyles[state] = style.replace(/#[0-9A-F]{6}/gi, (hex) => hex.toLowerCase());
+    const style = args.flags.get(`style-${state}`) ?? config.styles?.[state];
+    if (typeof style === "string") tmuxStyles[state] = safeTmuxStyle(style);
   }
   return {
     tokens: args.flags.has("tokens"),
@@ -71,5 +75,6 @@ function compactOptions(args: ParsedArgs): CompactOptions {
     showEmpty: args.flags.get("empty") === "show",
     glyphs,
     tmuxStyles,
+    template,
   };
 }

@@ -1,17 +1,27 @@
 import { type PromptShell, renderPrompt } from "../render/prompt.ts";
 import { takeSnapshot } from "../snapshot.ts";
-import type { Command } from "./command.ts";
+import { latestRateLimits } from "../derive/rateLimits.ts";
+import { cacheDir } from "../env.ts";
+import { loadRecords } from "../read/statusline.ts";
+import { LIMIT_FIELDS, TOKEN_FIELDS } from "../render/fields.ts";
+import { GLYPHS } from "../render/glyphs.ts";
+import { type Command, TEMPLATE_FLAG, settingsFor } from "./command.ts";
 
 export const prompt: Command = {
   name: "prompt",
   summary: "a very short indicator for a shell prompt",
-  usage: "ccpulse prompt [--shell=zsh|bash|fish|plain]",
+  usage: "ccpulse prompt [--shell=zsh|bash|fish|plain] [--template=<template>]",
   flags: {
     shell: { values: ["zsh", "bash", "fish", "plain"], help: "colour syntax and escaping for this shell (default plain)" },
+    template: TEMPLATE_FLAG,
   },
   quietOnError: true,
   async run(args, env) {
     const shell = (args.flags.get("shell") as PromptShell | undefined) ?? "plain";
-    return renderPrompt(await takeSnapshot(env, { tokens: false }), shell);
+    const { config, template } = await settingsFor(args, env, "prompt");
+    const uses = (fields: readonly string[]) => template !== undefined && fields.some((f) => template.includes(`{${f}}`));
+    const [snapshot, records] = await Promise.all([takeSnapshot(env, { tokens: uses(TOKEN_FIELDS) }), uses(LIMIT_FIELDS) ? loadRecords(cacheDir(env)) : []]);
+    const glyphs = { ...GLYPHS, ...Object.fromEntries(Object.entries(config.glyphs ?? {}).filter(([, g]) => g !== undefined)) };
+    return renderPrompt(snapshot, shell, { template, glyphs, limits: latestRateLimits(records, snapshot.generatedAt) });
   },
 };

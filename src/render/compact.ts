@@ -3,19 +3,20 @@ import { tmuxLocation } from "../derive/tmuxLocation.ts";
 import { tokenCount } from "../derive/tokens.ts";
 import type { Snapshot } from "../snapshot.ts";
 import type { RateLimits } from "../derive/rateLimits.ts";
-import type { Session } from "../derive/sessions.ts";
-import { CACHE_GLYPH, GLYPHS, TOKENS_GLYPH } from "./glyphs.ts";
+import { type Fields, coolingSoonest, sharedFields } from "./fields.ts";
+import { GLYPHS } from "./glyphs.ts";
 import { humanAge, humanCost, humanCount } from "./humanize.ts";
 import { sessionLabel, waitingLabel } from "./label.ts";
 import { limitSegments } from "./limits.ts";
 import { type Segment, type Target, type TmuxStyles, encodeSegments } from "./segments.ts";
+import { renderTemplate } from "./template.ts";
 
 export interface CompactOptions {
-  /** Append the total tokens of all live sessions. */
+  /** Add the total tokens of all live sessions (default template). */
   readonly tokens: boolean;
-  /** Append what the live sessions cost so far. */
+  /** Add what the live sessions cost so far (default template). */
   readonly cost: boolean;
-  /** Append the idle session whose warm prompt cache expires soonest, and in how long. */
+  /** Add the idle session whose warm prompt cache expires soonest, and in how long (default template). */
   readonly cache: boolean;
   /** The 5-hour and 7-day windows as Claude Code last reported them; shown when given. */
   readonly limits?: RateLimits;
@@ -24,9 +25,17 @@ export interface CompactOptions {
   readonly showEmpty: boolean;
   readonly glyphs: Readonly<Record<State, string>>;
   readonly tmuxStyles: TmuxStyles;
+  /** A format template (render/template.ts); by default one built from the options above. */
+  readonly template?: string;
 }
 
 export const defaultCompactOptions: CompactOptions = { tokens: false, cost: false, cache: false, showIdle: true, showEmpty: false, glyphs: GLYPHS, tmuxStyles: {} };
+
+/** Asking first, then the other states; the extras the options ask for after them. */
+export function defaultCompactTemplate(options: Pick<CompactOptions, "tokens" | "cost" | "cache" | "limits">): string {
+  const extras = [options.tokens && "{tokens}", options.cache && "{cache}", options.limits && "{limits}", options.cost && "{cost}"].filter(Boolean);
+  return ["{asking}", "{busy}", "{starting}", "{unknown}", "{idle}", ...extras].join("  ");
+}
 
 /**
  * The status-bar line. Asking comes first and names the session that has waited longest, with what
@@ -35,50 +44,34 @@ export const defaultCompactOptions: CompactOptions = { tokens: false, cost: fals
 export function compactSegments(snapshot: Snapshot, options: CompactOptions): Segment[] {
   const { counts, sessions, generatedAt } = snapshot;
   const { glyphs } = options;
-  const segments: Segment[] = [];
   const asking = sessions.filter((s) => s.state === "asking");
   const first = asking[0];
-  if (first) {
-    const more = asking.length > 1 ? ` +${asking.length - 1}` : "";
-    const age = first.since !== undefined ? ` ${humanAge(generatedAt - first.since)}` : "";
-    segments.push({ text: `${glyphs.asking} ${sessionLabel(first, 24)}: ${waitingLabel(first, 24)}${age}${more}`, style: "asking" });
-  }
-  for (const state of ["busy", "starting", "unknown", "idle"] as const) {
-    if (state === "idle" && !options.showIdle) continue;
-    if (counts[state] > 0) segments.push({ text: `${glyphs[state]} ${counts[state]}`, style: state });
-  }
-  if (sessions.length === 0 && options.showEmpty) segments.push({ text: `${glyphs.idle} 0`, style: "muted" });
-  if (options.tokens && sessions.length > 0) {
-    segments.push({ text: `${TOKENS_GLYPH} ${humanCount(tokenCount(snapshot.totals))}`, style: "muted" });
-  }
-  const cooling = options.cache ? coolingSoonest(snapshot) : undefined;
-  if (cooling) segments.push({ text: `${CACHE_GLYPH} ${cooling}`, style: "muted" });
-  if (options.limits) segments.push(...limitSegments(options.limits, generatedAt));
-  if (options.cost && sessions.length > 0) {
-    segments.push({ text: humanCost(snapshot.totalCostUSD, sessions.some((s) => s.costEstimated)), style: "muted" });
-  }
-  return segments;
+  const count = (state: State): Segment[] => (counts[state] > 0 ? [{ text: `${glyphs[state]} ${counts[state]}`, style: state }] : []);
+  const fields: Fields = {
+    ...sharedFields(snapshot, options.limits),
+    asking: first
+      ? [
+          {
+            text: `${glyphs.asking} ${sessionLabel(first, 24)}: ${waitingLabel(first, 24)}${first.since !== undefined ? ` ${humanAge(generatedAt - first.since)}` : ""}${asking.length > 1 ? ` +${asking.length - 1}` : ""}`,
+            style: "asking",
+          },
+        ]
+      : [],
+    busy: count("busy"),
+    starting: count("starting"),
+    unknown: count("unknown"),
+    idle: !options.showIdle ? [] : sessions.length === 0 && options.showEmpty ? [{ text: `${glyphs.idle} 0`, style: "muted" }] : count("idle"),
+  };
+  return renderTemplate(options.template ?? defaultCompactTemplate(options), fields);
 }
 
 // Every styled segment closes with #[default], so the line hands tmux back its own style.
 export function renderCompact(snapshot: Snapshot, target: Target, options: CompactOptions): string {
-  return encodeSegments(compactSegments(snapshot, options), target, "  ", options.tmuxStyles);
+  return encodeSegments(compactSegments(snapshot, options), target, "", options.tmuxStyles);
 }
 
 export type CompactField = "asking" | "busy" | "idle" | "tokens" | "cost" | "cache" | "limits";
 
-/**
- * "api 3m": the idle session whose prompt cache is still warm and expires first, with the time left.
- * Idle only: a busy session is using its cache, and a reply to an asking one will too.
- */
-function coolingSoonest(snapshot: Snapshot): string | undefined {
-  let soonest: Session | undefined;
-  for (const s of snapshot.sessions) {
-    if (s.state !== "idle" || s.cache?.state !== "warm") continue;
-    if (!soonest || s.cache.expiresAt < (soonest.cache?.expiresAt ?? 0)) soonest = s;
-  }
-  return soonest?.cache ? `${sessionLabel(soonest, 20)} ${humanAge(soonest.cache.expiresAt - snapshot.generatedAt)}` : undefined;
-}
 
 /** One bare value for a tmux placeholder like #{ccpulse_asking}: a count (busy includes starting), tokens or cost. */
 export function renderField(snapshot: Snapshot, field: CompactField, limits: RateLimits = {}): string {

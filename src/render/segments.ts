@@ -37,6 +37,14 @@ const ZSH: Record<Style, [string, string]> = {
 };
 const SGR_RESET = "\x1b[0m";
 
+// A user style lands inside #[…] in text tmux expands again: a # only as a hex colour, so no #{…}, #(…) or ##.
+export const TMUX_STYLE = /^(?:[A-Za-z0-9=,_ -]|#[0-9A-Fa-f]{6}){1,40}$/;
+// A glyph: a few visible characters, no spaces.
+export const GLYPH = /^[^\s]{1,8}$/u;
+
+// tmux reads #D, #F, #H, #I, #P, #S, #T, #W as formats even inside a style: hex colours go lower-case.
+export const safeTmuxStyle = (style: string): string => style.replace(/#[0-9A-F]{6}/gi, (hex) => hex.toLowerCase());
+
 /** tmux style strings the user chose per style, e.g. `fg=#ff5f5f,bold` (checked by the compact command's flags). */
 export type TmuxStyles = Partial<Record<Style, string>>;
 

@@ -1,0 +1,93 @@
+import * as v from "valibot";
+import { STATES } from "../derive/state.ts";
+import { type Env, homeDir } from "../env.ts";
+import { TEMPLATE_FIELDS } from "../render/fields.ts";
+import { GLYPH, TMUX_STYLE } from "../render/segments.ts";
+import { unknownFields } from "../render/template.ts";
+
+const Glyph = v.pipe(v.string(), v.regex(GLYPH, "a glyph is 1 to 8 visible characters without spaces"));
+const Style = v.pipe(v.string(), v.regex(TMUX_STYLE, "a tmux style such as fg=red,bold or fg=#ff8800 (no #{…}, #(…) or ##)"));
+export const TemplateSchema = v.pipe(
+  v.string(),
+  v.maxLength(400, "a template is at most 400 characters"),
+  v.check((t) => unknownFields(t, TEMPLATE_FIELDS).length === 0, `a template knows only ${TEMPLATE_FIELDS.map((f) => `{${f}}`).join(" ")}`),
+);
+const perState = <T extends v.GenericSchema>(schema: T) => v.strictObject(Object.fromEntries(STATES.map((s) => [s, v.optional(schema)])) as Record<(typeof STATES)[number], v.OptionalSchema<T, undefined>>);
+
+/** `${XDG_CONFIG_HOME:-~/.config}/ccpulse/config.json` (README: Configuration). */
+export const ConfigSchema = v.strictObject({
+  compact: v.optional(v.strictObject({ template: v.optional(TemplateSchema) })),
+  prompt: v.optional(v.strictObject({ template: v.optional(TemplateSchema) })),
+  glyphs: v.optional(perState(Glyph)),
+  styles: v.optional(perState(Style)),
+});
+export type Config = v.InferOutput<typeof ConfigSchema>;
+
+export interface LoadedConfig {
+  readonly config: Config;
+  /** One line per bad key or value, each naming it; those keys fall back to their defaults. */
+  readonly problems: readonly string[];
+}
+
+export const configPath = (env: Env): string => {
+  const xdg = env.XDG_CONFIG_HOME;
+  return `${xdg?.startsWith("/") ? xdg : `${homeDir(env)}/.config`}/ccpulse/config.json`;
+};
+
+export async function loadConfig(env: Env): Promise<LoadedConfig> {
+  const path = configPath(env);
+  let text: string;
+  try {
+    text = await Bun.file(path).slice(0, 1 << 20).text();
+  } catch {
+    return { config: {}, problems: [] };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { config: {}, problems: [`${path}: not valid JSON; using the defaults`] };
+  }
+  return validateConfig(json, path);
+}
+
+/** Validates, dropping each offending key (and reporting it) until what is left is valid. */
+export function validateConfig(json: unknown, where: string): LoadedConfig {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return { config: {}, problems: [`${where}: not a JSON object; using the defaults`] };
+  const problems: string[] = [];
+  let input: Record<string, unknown> = structuredClone(json as Record<string, unknown>);
+  for (let round = 0; round < 50; round++) {
+    const parsed = v.safeParse(ConfigSchema, input);
+    if (parsed.success) return { config: parsed.output, problems };
+    const issue = parsed.issues[0];
+    const keys = (issue.path ?? []).map((p) => String(p.key));
+    // An unknown key is reported on its parent object; name the key itself.
+    const unknownKey = issue.expected === "never" ? String(issue.path?.at(-1)?.key ?? "") : undefined;
+    problems.push(`${where}: ${keys.join(".") || "(top level)"}: ${unknownKey !== undefined ? "unknown key, ignored" : `${issue.message}; using the default`}`);
+    if (keys.length === 0) return { config: {}, problems };
+    input = withoutKey(input, keys);
+  }
+  return { config: {}, problems };
+}
+
+function withoutKey(input: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const [head, ...rest] = keys as [string, ...string[]];
+  if (rest.length === 0) {
+    const { [head]: _, ...others } = input;
+    return others;
+  }
+  const child = input[head];
+  if (typeof child !== "object" || child === null || Array.isArray(child)) {
+    const { [head]: _, ...others } = input;
+    return others;
+  }
+  return { ...input, [head]: withoutKey(child as Record<string, unknown>, rest) };
+}
+
+/** A template from CCPULSE_COMPACT_TEMPLATE / CCPULSE_PROMPT_TEMPLATE, checked like the config's. */
+export function envTemplate(env: Env, name: "CCPULSE_COMPACT_TEMPLATE" | "CCPULSE_PROMPT_TEMPLATE"): { template?: string; problem?: string } {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return {};
+  const parsed = v.safeParse(TemplateSchema, raw);
+  return parsed.success ? { template: parsed.output } : { problem: `${name}: ${parsed.issues[0].message}; ignored` };
+}

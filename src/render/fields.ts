@@ -1,0 +1,48 @@
+import type { RateLimits } from "../derive/rateLimits.ts";
+import type { Session } from "../derive/sessions.ts";
+import type { State } from "../derive/state.ts";
+import { tokenCount } from "../derive/tokens.ts";
+import type { Snapshot } from "../snapshot.ts";
+import { CACHE_GLYPH, TOKENS_GLYPH } from "./glyphs.ts";
+import { humanAge, humanCost, humanCount } from "./humanize.ts";
+import { sessionLabel } from "./label.ts";
+import { limitSegments } from "./limits.ts";
+import type { Segment } from "./segments.ts";
+
+/** The `{field}`s a compact or prompt template can use (README: Configuration). */
+export const TEMPLATE_FIELDS = ["asking", "busy", "starting", "unknown", "idle", "tokens", "cost", "cache", "limits", "window_left", "window_used"] as const;
+export type TemplateField = (typeof TEMPLATE_FIELDS)[number];
+export type Fields = Record<TemplateField, Segment[]>;
+
+/** Fields that need the transcripts read (tokens) or the status-line records (limits). */
+export const TOKEN_FIELDS: readonly TemplateField[] = ["tokens", "cost", "cache"];
+export const LIMIT_FIELDS: readonly TemplateField[] = ["limits", "window_left", "window_used"];
+
+/**
+ * "api 3m": the idle session whose prompt cache is still warm and expires first, with the time left.
+ * Idle only: a busy session is using its cache, and a reply to an asking one will too.
+ */
+export function coolingSoonest(snapshot: Snapshot): string | undefined {
+  let soonest: Session | undefined;
+  for (const s of snapshot.sessions) {
+    if (s.state !== "idle" || s.cache?.state !== "warm") continue;
+    if (!soonest || s.cache.expiresAt < (soonest.cache?.expiresAt ?? 0)) soonest = s;
+  }
+  return soonest?.cache ? `${sessionLabel(soonest, 20)} ${humanAge(soonest.cache.expiresAt - snapshot.generatedAt)}` : undefined;
+}
+
+/** The fields that read the same in a status bar and a prompt. */
+export function sharedFields(snapshot: Snapshot, limits: RateLimits = {}): Omit<Fields, State> {
+  const { sessions, generatedAt } = snapshot;
+  const cooling = coolingSoonest(snapshot);
+  const five = limits.fiveHour;
+  const muted = (text: string): Segment[] => [{ text, style: "muted" }];
+  return {
+    tokens: sessions.length > 0 ? muted(`${TOKENS_GLYPH} ${humanCount(tokenCount(snapshot.totals))}`) : [],
+    cost: sessions.length > 0 ? muted(humanCost(snapshot.totalCostUSD, sessions.some((s) => s.costEstimated))) : [],
+    cache: cooling ? muted(`${CACHE_GLYPH} ${cooling}`) : [],
+    limits: limitSegments(limits, generatedAt).flatMap((segment, i) => (i === 0 ? [segment] : [{ text: "  " }, segment])),
+    window_left: five ? muted(humanAge(five.resetsAt - generatedAt)) : [],
+    window_used: five ? [{ text: `${Math.round(five.usedPercent)}%`, style: five.usedPercent >= 90 ? "asking" : "muted" }] : [],
+  };
+}

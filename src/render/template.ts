@@ -1,0 +1,54 @@
+import type { Segment } from "./segments.ts";
+
+/**
+ * Format templates for compact and prompt: literal text with `{field}` placeholders, e.g.
+ * `{asking} {busy} {idle} | {limits} {cost}`. A field with nothing to show takes the spaces around it
+ * along, so `{asking} {busy}` with no asking session is just the busy count, with no stray space.
+ */
+export type Piece = { readonly field: string } | { readonly text: string };
+
+const PLACEHOLDER = /\{([a-z_]+)\}/g;
+
+export function parseTemplate(template: string): Piece[] {
+  const pieces: Piece[] = [];
+  let at = 0;
+  for (const m of template.matchAll(PLACEHOLDER)) {
+    if (m.index > at) pieces.push({ text: template.slice(at, m.index) });
+    pieces.push({ field: m[1] as string });
+    at = m.index + m[0].length;
+  }
+  if (at < template.length) pieces.push({ text: template.slice(at) });
+  return pieces;
+}
+
+/** The field names a template uses that are not in `known`. */
+export const unknownFields = (template: string, known: readonly string[]): string[] =>
+  parseTemplate(template).flatMap((p) => ("field" in p && !known.includes(p.field) ? [p.field] : []));
+
+type Resolved = { readonly space: string } | { readonly segments: readonly Segment[] };
+
+export function renderTemplate(template: string, fields: Readonly<Record<string, readonly Segment[]>>): Segment[] {
+  // Literal text splits into its leading spaces, its words and its trailing spaces, so that the spaces
+  // next to an empty field go with it: "{a} | {b}" with no a is "| b", not " | b".
+  const resolved: Resolved[] = parseTemplate(template).flatMap((p): Resolved[] => {
+    if ("field" in p) return [{ segments: fields[p.field] ?? [] }];
+    const m = /^(\s*)([\s\S]*?)(\s*)$/.exec(p.text) as RegExpExecArray;
+    const [, lead, core, trail] = m as unknown as [string, string, string, string];
+    return [...(lead ? [{ space: lead }] : []), ...(core ? [{ segments: [{ text: core }] }] : []), ...(trail ? [{ space: trail }] : [])];
+  });
+  const shown = (r: Resolved) => "segments" in r && r.segments.length > 0;
+  const out: Segment[] = [];
+  let space: string | undefined;
+  resolved.forEach((r, i) => {
+    if ("space" in r) {
+      // Spaces only between two things shown, and once.
+      if (out.length > 0 && space === undefined && resolved.slice(i + 1).some(shown)) space = r.space;
+      return;
+    }
+    if (r.segments.length === 0) return;
+    if (space !== undefined) out.push({ text: space });
+    space = undefined;
+    out.push(...r.segments);
+  });
+  return out;
+}

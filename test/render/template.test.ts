@@ -1,0 +1,30 @@
+import { describe, expect, test } from "bun:test";
+import { parseTemplate, renderTemplate, unknownFields } from "../../src/render/template.ts";
+
+const seg = (text: string) => [{ text, style: "busy" as const }];
+const render = (template: string, fields: Record<string, { text: string }[]>) =>
+  renderTemplate(template, fields)
+    .map((s) => s.text)
+    .join("");
+
+describe("templates", () => {
+  test("parse", () => {
+    expect(parseTemplate("a {x}{y} b")).toEqual([{ text: "a " }, { field: "x" }, { field: "y" }, { text: " b" }]);
+    expect(parseTemplate("{not a field} {ok}")).toEqual([{ text: "{not a field} " }, { field: "ok" }]);
+  });
+  test.each([
+    ["{a} {b} {c}", { a: seg("A"), b: [], c: seg("C") }, "A C"],
+    ["{a}  {b}  {c}", { a: [], b: [], c: seg("C") }, "C"],
+    ["{a}  {b}  {c}", { a: seg("A"), b: [], c: [] }, "A"],
+    ["{a} | {c}", { a: seg("A"), c: seg("C") }, "A | C"],
+    ["{a} | {c}", { a: [], c: seg("C") }, "| C"],
+    ["[{a}]", { a: [] }, "[]"],
+    ["{a}{b}", { a: seg("A"), b: seg("B") }, "AB"],
+    ["{missing} x", {}, "x"],
+  ])("%p", (template, fields, want) => {
+    expect(render(template, fields)).toBe(want);
+  });
+  test("unknownFields", () => {
+    expect(unknownFields("{asking} {bogus} {idle}", ["asking", "idle"])).toEqual(["bogus"]);
+  });
+});
