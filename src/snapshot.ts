@@ -65,7 +65,7 @@ export async function takeSnapshot(env: Env, options: SnapshotOptions): Promise<
     sessions.push({ ...s, ...tokens, cache: cacheWarmth(lastReply, generatedAt) });
   }
   const sorted = sortSessions(sessions);
-  return { generatedAt, sessions: sorted, counts: countStates(sorted), totals: totalTokens(sorted), totalCostUSD: totalCost(sorted) };
+  return withSessions(generatedAt, sorted);
 }
 
 async function inspect(file: ProbeFile, domain: string): Promise<Found | undefined> {
@@ -79,6 +79,13 @@ async function inspect(file: ProbeFile, domain: string): Promise<Found | undefin
 /** The snapshot without one session (Claude Code's own bar shows the others). */
 export function othersThan(snapshot: Snapshot, sessionId: string | undefined): Snapshot {
   if (sessionId === undefined) return snapshot;
-  const sessions = snapshot.sessions.filter((s) => s.sessionId !== sessionId);
-  return { ...snapshot, sessions, counts: countStates(sessions), totals: totalTokens(sessions), totalCostUSD: totalCost(sessions) };
+  return withSessions(snapshot.generatedAt, snapshot.sessions.filter((s) => s.sessionId !== sessionId));
 }
+
+const withSessions = (generatedAt: number, sessions: readonly Session[]): Snapshot => ({
+  generatedAt,
+  sessions,
+  counts: countStates(sessions),
+  totals: totalTokens(sessions),
+  totalCostUSD: totalCost(sessions),
+});

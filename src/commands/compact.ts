@@ -10,6 +10,7 @@ import { takeSnapshot } from "../snapshot.ts";
 import { type Command, type FlagSpec, TEMPLATE_FLAG, settingsFor } from "./command.ts";
 import type { Config } from "../read/config.ts";
 import { LIMIT_FIELDS, TOKEN_FIELDS } from "../render/fields.ts";
+import { templateUses } from "../render/template.ts";
 
 const GLYPH_FLAG: FlagSpec = { pattern: GLYPH, valueName: "glyph", help: "" };
 const STYLE_FLAG: FlagSpec = { pattern: TMUX_STYLE, valueName: "tmux style", help: "" };
@@ -43,7 +44,7 @@ export const compact: Command = {
     const field = args.flags.get("field") as CompactField | undefined;
     const { config, template } = await settingsFor(args, env, "compact");
     const options = compactOptions(args, config, template);
-    const uses = (fields: readonly string[]) => (field !== undefined && fields.includes(field)) || (template !== undefined && fields.some((f) => template.includes(`{${f}}`)));
+    const uses = (fields: readonly string[]) => (field !== undefined && fields.includes(field)) || templateUses(template, fields);
     const wantsLimits = args.flags.has("limits") || uses(LIMIT_FIELDS);
     const [snapshot, records] = await Promise.all([
       takeSnapshot(env, { tokens: options.tokens || options.cost || options.cache || uses(TOKEN_FIELDS) }),

@@ -5,6 +5,7 @@ import { cacheDir } from "../env.ts";
 import { loadRecords } from "../read/statusline.ts";
 import { LIMIT_FIELDS, TOKEN_FIELDS } from "../render/fields.ts";
 import { GLYPHS } from "../render/glyphs.ts";
+import { templateUses } from "../render/template.ts";
 import { type Command, TEMPLATE_FLAG, settingsFor } from "./command.ts";
 
 export const prompt: Command = {
@@ -19,8 +20,10 @@ export const prompt: Command = {
   async run(args, env) {
     const shell = (args.flags.get("shell") as PromptShell | undefined) ?? "plain";
     const { config, template } = await settingsFor(args, env, "prompt");
-    const uses = (fields: readonly string[]) => template !== undefined && fields.some((f) => template.includes(`{${f}}`));
-    const [snapshot, records] = await Promise.all([takeSnapshot(env, { tokens: uses(TOKEN_FIELDS) }), uses(LIMIT_FIELDS) ? loadRecords(cacheDir(env)) : []]);
+    const [snapshot, records] = await Promise.all([
+      takeSnapshot(env, { tokens: templateUses(template, TOKEN_FIELDS) }),
+      templateUses(template, LIMIT_FIELDS) ? loadRecords(cacheDir(env)) : [],
+    ]);
     const glyphs = { ...GLYPHS, ...Object.fromEntries(Object.entries(config.glyphs ?? {}).filter(([, g]) => g !== undefined)) };
     return renderPrompt(snapshot, shell, { template, glyphs, limits: latestRateLimits(records, snapshot.generatedAt) });
   },

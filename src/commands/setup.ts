@@ -1,3 +1,4 @@
+import { writeFileAtomic } from "../atomicWrite.ts";
 import { configDirs } from "../discover/configDirs.ts";
 import { type Settings, isOurs, withStatusline, withoutStatusline } from "../settings.ts";
 import type { Command } from "./command.ts";
@@ -31,12 +32,9 @@ export const setup: Command = {
     const undo = args.flags.has("undo");
     const next = undo ? withoutStatusline(settings) : withStatusline(settings, process.execPath);
     if (next === settings) return undo ? `ccpulse is not the status line in ${path}: nothing to undo` : `ccpulse is already the status line in ${path}`;
-    fs.mkdirSync(dir, { recursive: true });
     const backup = `${path}.ccpulse-${Date.now()}.bak`;
-    if (text !== "") fs.writeFileSync(backup, text, { mode: 0o600 });
-    const temp = `${path}.ccpulse-${process.pid}.tmp`;
-    fs.writeFileSync(temp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
-    fs.renameSync(temp, path);
+    if (text !== "") await writeFileAtomic(backup, text);
+    await writeFileAtomic(path, `${JSON.stringify(next, null, 2)}\n`);
     const saved = text !== "" ? ` (backup: ${backup})` : "";
     if (undo) return `Removed ccpulse from the status line in ${path}${saved}`;
     return `ccpulse is now the status line in ${path}${isOurs(settings) ? "" : saved}. Restart Claude Code sessions to see it.`;

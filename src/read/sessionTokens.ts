@@ -235,31 +235,25 @@ async function advance(
 
 async function locateTranscript(owner: TranscriptOwner, primary: string, cache: SessionCache): Promise<{ path?: string; dirty: boolean }> {
   const projects = `${owner.configDir}/projects`;
-  const name = `${owner.sessionId}.jsonl`;
   const previous = cache.transcript;
-  const found = (path: string | undefined, searchedAt?: number) => {
-    const dirty = path !== previous || searchedAt !== cache.searchedAt;
+  const found = (path: string | undefined) => {
     cache.transcript = path;
-    cache.searchedAt = searchedAt;
-    return { path, dirty };
+    return { path, dirty: path !== previous };
   };
   const candidates = [...(primary !== "" ? [primary] : []), ...(previous !== undefined ? [previous] : [])];
   for (const candidate of candidates) {
     if ((await statOf(candidate))?.isFile) return found(candidate);
   }
-  // A resumed session can keep writing into the project dir it started in (format doc §2.1). The
-  // search reads every project dir, so a session without a transcript yet (no prompt so far) repeats
-  // it only when its probe changed: the first prompt, which creates the file, always changes it.
-  const searchedAt = owner.updatedAt ?? 0;
-  if (previous === undefined && cache.searchedAt === searchedAt) return { dirty: false };
+  // A resumed session can keep writing into the project dir it started in (format doc §2.1). This
+  // search reads every project dir; a session with no transcript yet (no prompt so far) does not come
+  // back here until its probe changes (the summary keeps its updatedAt), and the first prompt, which
+  // creates the file, always changes it.
   try {
-    for (const match of new Bun.Glob(`*/${name}`).scanSync({ cwd: projects, onlyFiles: true })) {
-      return found(`${projects}/${match}`);
-    }
+    for (const match of new Bun.Glob(`*/${owner.sessionId}.jsonl`).scanSync({ cwd: projects, onlyFiles: true })) return found(`${projects}/${match}`);
   } catch {
     // no projects dir yet
   }
-  return found(undefined, searchedAt);
+  return found(undefined);
 }
 
 /**

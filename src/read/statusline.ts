@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { writeFileAtomic } from "../atomicWrite.ts";
 
 /**
  * What Claude Code pipes to a `statusLine` command (format doc §3.3), the parts ccpulse uses. Every
@@ -61,22 +62,10 @@ const recordsDir = (cacheDir: string) => `${cacheDir}/statusline-v1`;
 /** One file per session, replaced atomically: the latest input wins, concurrent writers never mix. */
 export async function saveRecord(cacheDir: string, input: StatuslineInput, now: number): Promise<void> {
   if (input.session_id === undefined) return;
-  const fs = await import("node:fs");
-  const dir = recordsDir(cacheDir);
-  const path = `${dir}/${Bun.hash.wyhash(input.session_id).toString(16)}.json`;
-  const temp = `${dir}/.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   const record: StatuslineRecord = { version: 1, recordedAt: now, input };
-  try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    fs.writeFileSync(temp, JSON.stringify(record), { mode: 0o600 });
-    fs.renameSync(temp, path);
-  } catch {
-    try {
-      fs.unlinkSync(temp);
-    } catch {
-      // nothing left behind
-    }
-  }
+  const path = `${recordsDir(cacheDir)}/${Bun.hash.wyhash(input.session_id).toString(16)}.json`;
+  // A record that cannot be written only costs the other views their rate limits.
+  await writeFileAtomic(path, JSON.stringify(record)).catch(() => {});
 }
 
 /** Every readable record; a torn or foreign file is skipped. */

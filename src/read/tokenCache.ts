@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { writeFileAtomic } from "../atomicWrite.ts";
 import { TallySchema, TokensSchema } from "../derive/tokens.ts";
 
 // Bump when the cache layout or what a tally means changes: an older file is then rebuilt from byte 0.
@@ -22,9 +23,6 @@ export const SessionCacheSchema = v.object({
   configDir: v.string(),
   sessionId: v.string(),
   transcript: v.optional(v.string()),
-  // The probe's updatedAt when `projects/*/<id>.jsonl` was last searched in vain: searched again only
-  // when the probe changes (a first prompt, which creates the transcript, always changes it).
-  searchedAt: v.optional(v.number()),
   dirs: v.record(v.string(), v.number()),
   files: v.record(v.string(), CursorSchema),
   // Hashes of the main file's message ids, to drop their replays in sidechain files, joined by "\n".
@@ -114,26 +112,11 @@ export async function loadCache(path: string, configDir: string, sessionId: stri
 export const bodyHash = (body: string): string => Bun.hash.wyhash(body).toString(36);
 
 /**
- * Atomic replace: a temp file in the same dir, then rename. Concurrent writers each rename a complete
- * file, so a reader sees one whole state or another, never a mix; offsets and totals travel together,
- * so a lost race costs a re-read, never a double count. Failures (full disk, read-only home, a
- * directory in the way) are swallowed: the cache is an optimisation and the answer is already computed.
+ * Written atomically (atomicWrite.ts): offsets and totals travel together, so a lost race between
+ * writers costs a re-read, never a double count. A failure (full disk, read-only home, a directory in
+ * the way) is swallowed: the cache is an optimisation and the answer is already computed.
  */
 export async function saveCache(path: string, summary: Omit<Summary, "bodyHash">, cache: SessionCache): Promise<void> {
-  // node:fs only here, on the write path: importing it costs ~3 ms, which the warm path must not pay.
-  const fs = await import("node:fs");
-  const dir = path.slice(0, path.lastIndexOf("/"));
-  const temp = `${dir}/.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const body = `${JSON.stringify(cache)}\n`;
-    fs.writeFileSync(temp, `${JSON.stringify({ ...summary, bodyHash: bodyHash(body) })}\n${body}`, { mode: 0o600 });
-    fs.renameSync(temp, path);
-  } catch {
-    try {
-      fs.unlinkSync(temp);
-    } catch {
-      // nothing was left behind
-    }
-  }
+  const body = `${JSON.stringify(cache)}\n`;
+  await writeFileAtomic(path, `${JSON.stringify({ ...summary, bodyHash: bodyHash(body) })}\n${body}`).catch(() => {});
 }

@@ -21,6 +21,10 @@ export function parseTemplate(template: string): Piece[] {
   return pieces;
 }
 
+/** Whether a template uses any of `fields` (to read only the data it shows). */
+export const templateUses = (template: string | undefined, fields: readonly string[]): boolean =>
+  template !== undefined && parseTemplate(template).some((p) => "field" in p && fields.includes(p.field));
+
 /** The field names a template uses that are not in `known`. */
 export const unknownFields = (template: string, known: readonly string[]): string[] =>
   parseTemplate(template).flatMap((p) => ("field" in p && !known.includes(p.field) ? [p.field] : []));
