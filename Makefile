@@ -24,10 +24,12 @@ dist/ccpulse: node_modules/.installed $(SOURCES)
 check: node_modules/.installed
 	node_modules/.bin/tsc -p .
 
-# The tmux and prompt tests drive the real programs; install whichever is missing (Debian/Ubuntu).
+# The tmux and prompt tests drive the real programs, and the time-zone tests read the system's zoneinfo;
+# install whichever is missing (Debian/Ubuntu).
 TEST_TOOLS := tmux zsh fish
 test-tools:
 	@missing=""; for t in $(TEST_TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	[ -f /usr/share/zoneinfo/Europe/Berlin ] || missing="$$missing tzdata"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing with apt-get"; \
 	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \

@@ -8,6 +8,11 @@ import { type Env, cacheDir } from "./env.ts";
 import { judgeLiveness, ownPidDomain, processInfo } from "./read/liveness.ts";
 import { type Probe, readProbe } from "./read/probe.ts";
 import { noTokens, startTokenRead } from "./read/sessionTokens.ts";
+import type { RateLimits } from "./derive/rateLimits.ts";
+import { type UsageReport, usageReport } from "./derive/usageReport.ts";
+import type { UsageChoices } from "./read/config.ts";
+import { readUsage } from "./read/usageLedger.ts";
+import { loadZone } from "./read/zone.ts";
 
 export interface Snapshot {
   readonly generatedAt: number;
@@ -61,7 +66,7 @@ export async function takeSnapshot(env: Env, options: SnapshotOptions): Promise<
   // multiplies peak memory (the parsing is single-threaded JS either way).
   for (const [i, s] of unique.entries()) {
     const read = reads[i];
-    const { lastReply, ...tokens } = read === undefined ? noTokens() : (read.current ?? (await read.refresh()));
+    const { lastReply, watched: _, ...tokens } = read === undefined ? noTokens() : (read.current ?? (await read.refresh()));
     sessions.push({ ...s, ...tokens, cache: cacheWarmth(lastReply, generatedAt) });
   }
   const sorted = sortSessions(sessions);
@@ -89,3 +94,14 @@ const withSessions = (generatedAt: number, sessions: readonly Session[]): Snapsh
   totals: totalTokens(sessions),
   totalCostUSD: totalCost(sessions),
 });
+
+/**
+ * The window, today and the billing month: every session's usage (the ledger of ended ones plus the
+ * snapshot's live ones, so the snapshot must have read tokens) cut by the chosen calendar.
+ */
+export async function takeUsage(env: Env, snapshot: Snapshot, choices: UsageChoices, limits: RateLimits): Promise<{ report: UsageReport; problem?: string }> {
+  const [dirs, loaded] = await Promise.all([configDirs(env), loadZone(choices.timeZone, env)]);
+  const facts = await readUsage(dirs, snapshot.sessions, cacheDir(env), snapshot.generatedAt);
+  const report = usageReport(facts, limits, { zone: loaded.zone, billingDay: choices.billingDay, monthlyWindows: choices.monthlyWindows }, snapshot.generatedAt);
+  return { report, problem: loaded.problem };
+}

@@ -7,7 +7,7 @@ import { encodeProjectDir } from "../src/discover/projectDir.ts";
 import { CACHE_VERSION } from "../src/read/tokenCache.ts";
 import { BINARY, ROOT, liveProbe, makeHome, reviveProbes, runBinary, spawnSleeper, writeProbe } from "./helpers/home.ts";
 import { naiveTotals } from "./helpers/oracle.ts";
-import { response } from "./helpers/rows.ts";
+import { assistantLine, response } from "./helpers/rows.ts";
 
 beforeAll(async () => {
   if (!existsSync(BINARY)) {
@@ -176,7 +176,8 @@ describe("statusline", () => {
     expect(r.stdout).toMatch(/^\x1b\[1;31m⚠ other: permission prompt \S+\x1b\[0m  \x1b\[2m5h 43% ↻(1h59m|2h00m)\x1b\[0m  \x1b\[2m7d 12%\x1b\[0m  \$0\.04\n$/);
     expect(r.stdout).not.toContain("● 1");
     const json = JSON.parse((await runBinary(home, ["json"])).stdout);
-    expect(json.window).toMatchObject({ usedPercent: 42.5, source: "statusline", tokens: null });
+    expect(json.window).toMatchObject({ usedPercent: 42.5, source: "statusline", costUSD: 0, burnTokensPerMinute: 0 });
+    expect(json.window.tokens).toEqual({ input: 0, cacheWrite: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 0 });
     expect(json.window.minutesLeft).toBeGreaterThanOrEqual(118);
     expect(json.sevenDay).toMatchObject({ usedPercent: 12 });
   });
@@ -274,5 +275,82 @@ describe("configuration", () => {
     const bad = await runBinary(home, ["prompt", "--template={nope}"]);
     expect(bad.stdout).toBe("A api!\n");
     expect(bad.stderr).toContain("--template: a template knows only");
+  });
+});
+
+describe("usage: window, today, month through the binary", () => {
+  // One live session whose reply was 30 s ago (600 output tokens of claude-opus-5-5) and one ended
+  // session with a reply at the same time (400): every figure below is worked out by hand from these.
+  // Burn rates count at least one minute, so the 30 s keep $/h exact however slow the machine.
+  function usageHome() {
+    const home = makeHome();
+    const s = spawnSleeper();
+    const at = new Date(Date.now() - 30_000).toISOString();
+    const sid = "bbbbbbbb-0000-4000-8000-000000000001";
+    const dir = join(home.claude, "projects", encodeProjectDir("/w/live"));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${sid}.jsonl`), `${assistantLine("m1", "r1", { output: 600 }, { at })}\n`);
+    writeFileSync(join(dir, "bbbbbbbb-0000-4000-8000-000000000002.jsonl"), `${assistantLine("m2", "r2", { output: 400 }, { at })}\n`);
+    writeProbe(home, s.pid, liveProbe(s, { sessionId: sid, cwd: "/w/live", status: "idle" }));
+    return { home, at };
+  }
+  // claude-opus-5-5 output: $20 per million tokens (pricing.json), so 1000 tokens cost $0.02.
+  const COST = 0.02;
+
+  test("json: window, today and month from every session, live and ended", async () => {
+    const { home, at } = usageHome();
+    const r = await runBinary(home, ["json", "--tz=UTC"]);
+    expect(r.stderr).toBe("");
+    const j = JSON.parse(r.stdout);
+    expect(j.totals.tokens.output).toBe(600);
+    expect(j.window).toMatchObject({ start: new Date(Math.floor(Date.parse(at) / 3600_000) * 3600_000).toISOString(), source: "inferred", usedPercent: null });
+    expect(j.window.tokens.output).toBe(1000);
+    expect(j.window.costUSD).toBeCloseTo(COST, 12);
+    expect(j.month).toMatchObject({ windowsUsed: 1, windowsLeft: 49, windowsAllowed: 50 });
+    expect(j.month.costUSD).toBeCloseTo(COST, 12);
+    expect(j.timeZone).toBe("UTC");
+    expect(j.today.date).toBe(at.slice(0, 10));
+    expect(j.days).toEqual([{ date: at.slice(0, 10), tokens: j.month.tokens, costUSD: j.month.costUSD }]);
+  });
+
+  test("flags over CCPULSE_* over config.json over defaults; bad values named on stderr and passed over", async () => {
+    const { home } = usageHome();
+    const cfg = join(home.root, ".config", "ccpulse");
+    mkdirSync(cfg, { recursive: true });
+    writeFileSync(join(cfg, "config.json"), JSON.stringify({ timeZone: "Europe/Berlin", billingDay: 3, monthlyWindows: 20 }));
+    const json = async (args: string[], env: Record<string, string> = {}) => {
+      const r = await runBinary(home, ["json", ...args], env);
+      return { j: JSON.parse(r.stdout), stderr: r.stderr };
+    };
+    const fromConfig = await json([]);
+    expect([fromConfig.j.timeZone, fromConfig.j.month.windowsAllowed, fromConfig.j.month.start.slice(8)]).toEqual(["Europe/Berlin", 20, "03"]);
+    const fromEnv = await json([], { CCPULSE_TZ: "Asia/Kathmandu", CCPULSE_BILLING_DAY: "31", CCPULSE_MONTHLY_WINDOWS: "7" });
+    expect([fromEnv.j.timeZone, fromEnv.j.month.windowsAllowed, fromEnv.j.month.windowsLeft]).toEqual(["Asia/Kathmandu", 7, 6]);
+    const fromFlags = await json(["--tz=UTC", "--billing-day=15", "--monthly-windows=0"], { CCPULSE_TZ: "Asia/Kathmandu" });
+    expect([fromFlags.j.timeZone, fromFlags.j.month.start.slice(8), fromFlags.j.month.windowsLeft]).toEqual(["UTC", "15", 0]);
+    const bad = await json(["--billing-day=40"], { CCPULSE_MONTHLY_WINDOWS: "lots", CCPULSE_TZ: "$(id)" });
+    expect(bad.stderr.trim().split("\n").sort()).toEqual([
+      "ccpulse: --billing-day: a billing day is 1 to 31; ignored",
+      "ccpulse: CCPULSE_MONTHLY_WINDOWS: not a whole number; ignored",
+      "ccpulse: CCPULSE_TZ: a time zone name such as Europe/Berlin or UTC; ignored",
+    ]);
+    expect([bad.j.timeZone, bad.j.month.start.slice(8), bad.j.month.windowsAllowed]).toEqual(["Europe/Berlin", "03", 20]);
+    const unknown = await json(["--tz=Mars/Olympus_Mons"]);
+    expect(unknown.stderr).toBe("ccpulse: unknown time zone 'Mars/Olympus_Mons'; using UTC\n");
+    expect(unknown.j.timeZone).toBe("UTC");
+  });
+
+  test("compact and prompt templates show the usage fields; list ends with the window, today and month", async () => {
+    const { home } = usageHome();
+    const compact = await runBinary(home, ["compact", "--tz=UTC", "--template={idle} {window_left} {window_cost} {cost_today} {month_cost} {windows_left} {burn}"]);
+    expect(compact.stderr).toBe("");
+        // $0.02 in the (at least one) minute since the first reply: $1.20 an hour.
+    expect(compact.stdout).toMatch(/^○ 1 ~[34]h\d\dm \$0\.02 \$0\.02 \$0\.02 49\/50 \$1\.20\/h\n$/);
+    expect((await runBinary(home, ["compact", "--field=windows_left", "--monthly-windows=9"])).stdout).toBe("8/9\n");
+    expect((await runBinary(home, ["prompt", "--template={tokens_today}"])).stdout).toBe("1.0k\n");
+    const list = (await runBinary(home, ["list", "--tz=UTC"])).stdout.trimEnd().split("\n");
+    expect(list.at(-3)).toMatch(/^window  \d\d:00–\d\d:00 · ~[34]h\d\dm left · 1\.0k tokens · \$0\.02 · \$1\.20\/h → \$\d+\.\d\d by \d\d:00 \(estimated from your replies\)$/);
+    expect(list.at(-2)).toMatch(/^today   \d{4}-\d\d-\d\d · 1\.0k tokens · \$0\.02$/);
+    expect(list.at(-1)).toMatch(/^month   \d{4}-\d\d-01 → \d{4}-\d\d-01 · 1\.0k tokens · \$0\.02 · 1 of 50 windows used, 49 left$/);
   });
 });

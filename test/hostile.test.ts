@@ -11,7 +11,8 @@ import { renderCompact, defaultCompactOptions } from "../src/render/compact.ts";
 import { renderJson } from "../src/render/json.ts";
 import { renderPrompt } from "../src/render/prompt.ts";
 import { noPaint, renderTable } from "../src/render/table.ts";
-import { takeSnapshot } from "../src/snapshot.ts";
+import type { UsageReport } from "../src/derive/usageReport.ts";
+import { takeSnapshot, takeUsage } from "../src/snapshot.ts";
 import { type TestHome, liveProbe, makeHome, runBinary, spawnSleeper, writeProbe } from "./helpers/home.ts";
 import { assistantLine, response } from "./helpers/rows.ts";
 
@@ -104,11 +105,11 @@ const cases: Case[] = [
 
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f\x9b\x9d\u202e]/;
 
-function outputs(snapshot: Awaited<ReturnType<typeof takeSnapshot>>): string[] {
+function outputs(snapshot: Awaited<ReturnType<typeof takeSnapshot>>, report?: UsageReport): string[] {
   const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m|\x01|\x02/g, "");
   return [
-    renderJson(snapshot, false),
-    renderTable(snapshot, noPaint, []),
+    renderJson(snapshot, false, report),
+    renderTable(snapshot, noPaint, [], {}, report),
     strip(renderCompact(snapshot, "tmux", { ...defaultCompactOptions, tokens: true, cost: true, cache: true })),
     strip(renderCompact(snapshot, "ansi", defaultCompactOptions)),
     ...(["zsh", "bash", "fish", "plain"] as const).map((shell) => strip(renderPrompt(snapshot, shell))),
@@ -125,13 +126,17 @@ describe("hostile and broken homes", () => {
       const s = spawnSleeper();
       c.build(home, s.pid, liveProbe(s, { sessionId: SID, cwd: CWD, status: "idle", name: "hostile" }));
       const first = await takeSnapshot(home.env, { tokens: true });
-      for (const out of outputs(first)) {
+      // The usage report too: the ledger reads every transcript in the config dir, hostile ones included.
+      const { report } = await takeUsage(home.env, first, { billingDay: 1, monthlyWindows: 50 }, {});
+      for (const out of outputs(first, report)) {
         for (const line of out.split("\n")) expect(line).not.toMatch(CONTROL);
       }
       // JSON stays parseable; a second call (through whatever cache the first left) agrees.
       JSON.parse(renderJson(first, false));
       const again = await takeSnapshot(home.env, { tokens: true });
       expect(again.sessions.map((x) => [x.pid, x.state, x.tokens, x.costUSD])).toEqual(first.sessions.map((x) => [x.pid, x.state, x.tokens, x.costUSD]));
+      const reportAgain = (await takeUsage(home.env, again, { billingDay: 1, monthlyWindows: 50 }, {})).report;
+      expect([reportAgain.month.tokens, reportAgain.month.costUSD]).toEqual([report.month.tokens, report.month.costUSD]);
       await s.kill();
     }, 20_000);
   }
@@ -153,5 +158,26 @@ describe("the compiled binary on a sample of them", () => {
       }
       await s.kill();
     }, 20_000);
+  }
+});
+
+describe("hostile time zones", () => {
+  // TZ and --tz become file paths below the zoneinfo dir and text in the output.
+  for (const tz of ["$(id)", "%F{red}", "#(touch /tmp/ccpulse-pwned)", "../../../etc/passwd", ":/dev/zero", ":/etc/passwd", "\u001b]52;c;aGk=\u0007", "EST5EDT,M3.2.0,M11.1.0"]) {
+    test(JSON.stringify(tz), async () => {
+      const home = makeHome();
+      for (const args of [["json"], ["compact", "--tmux", "--template={cost_today} {month_cost}"], ["list"]]) {
+        const r = await runBinary(home, args, { TZ: tz });
+        expect(r.code).toBe(0);
+        expect(r.stderr.split("\n").filter((l) => l !== "").length).toBeLessThanOrEqual(1);
+        expect(`${r.stdout}${r.stderr}`).not.toMatch(CONTROL);
+        if (args[0] === "json") expect(typeof JSON.parse(r.stdout).timeZone).toBe("string");
+      }
+      expect(await Bun.file("/tmp/ccpulse-pwned").exists()).toBe(false);
+      // As a flag it is a usage error (exit 2) or a zone not found (exit 0, UTC): one line either way.
+      const flag = await runBinary(home, ["json", `--tz=${tz}`]);
+      expect([0, 2]).toContain(flag.code);
+      expect(flag.stderr.split("\n").filter((l) => l !== "").length).toBeLessThanOrEqual(1);
+    });
   }
 });

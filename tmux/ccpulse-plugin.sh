@@ -51,11 +51,12 @@ compact_flags() {
 main() {
   local bin
   bin="$(find_binary)"
-  local -a placeholders=(ccpulse ccpulse_asking ccpulse_busy ccpulse_idle ccpulse_tokens ccpulse_cost ccpulse_cache ccpulse_limits ccpulse_window)
+  local -a placeholders=(ccpulse ccpulse_asking ccpulse_busy ccpulse_idle ccpulse_tokens ccpulse_cost ccpulse_cache ccpulse_limits ccpulse_window
+    ccpulse_window_left ccpulse_today ccpulse_month ccpulse_windows_left)
   local -a jobs
   if [[ -z $bin ]]; then
     local hint="ccpulse: run make -C ${PLUGIN_DIR//\#/##}"
-    jobs=("$hint" "?" "?" "?" "?" "?" "" "" "")
+    jobs=("$hint" "?" "?" "?" "?" "?" "" "" "" "" "" "" "")
   else
     local cmd flags tokens="" cost="" cache="" limits=""
     cmd="$(shell_word "$bin") compact --tmux"
@@ -74,6 +75,10 @@ main() {
       "#($cmd --field=cache)"
       "#($cmd --field=limits)"
       "#($cmd$flags --window=#{window_id})"
+      "#($cmd --field=window_left)"
+      "#($cmd --field=cost_today)"
+      "#($cmd --field=month_cost)"
+      "#($cmd --field=windows_left)"
     )
   fi
 

@@ -1,7 +1,11 @@
 import * as v from "valibot";
 import type { ParsedArgs } from "../args.ts";
+import type { RateLimits } from "../derive/rateLimits.ts";
+import type { UsageReport } from "../derive/usageReport.ts";
 import type { Env } from "../env.ts";
-import { type Config, TemplateSchema, envTemplate, loadConfig } from "../read/config.ts";
+import { cleanText } from "../render/text.ts";
+import { type Snapshot, takeUsage } from "../snapshot.ts";
+import { BillingDaySchema, type Config, type UsageChoices, MonthlyWindowsSchema, TemplateSchema, TimeZoneSchema, envTemplate, loadConfig } from "../read/config.ts";
 
 /** What a flag accepts: nothing (a switch), one of a few words, or any value matching a pattern. */
 export type FlagSpec = { readonly values?: readonly string[]; readonly pattern?: RegExp; readonly valueName?: string; readonly help: string };
@@ -53,22 +57,61 @@ export const CLIENT_FLAG: FlagSpec = { pattern: /^[^\s;]{1,200}$/, valueName: "c
 /** `--template`: a format template for compact or prompt (README: Configuration). */
 export const TEMPLATE_FLAG: FlagSpec = { pattern: /^[^\n]{1,400}$/, valueName: "template", help: "format template, e.g. '{asking} {busy} | {cost}' (fields in the README)" };
 
+/** The usage report for a snapshot that read tokens; a zone that cannot be found is one line on stderr. */
+export async function usageFor(env: Env, snapshot: Snapshot, settings: Settings, limits: RateLimits): Promise<UsageReport> {
+  const { report, problem } = await takeUsage(env, snapshot, settings.usage, limits);
+  if (problem) console.error(`ccpulse: ${cleanText(problem, 200)}`);
+  return report;
+}
+
+/** `--tz`, `--billing-day`, `--monthly-windows`: where the day, window and month reports draw lines. */
+export const USAGE_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  tz: { pattern: /^[A-Za-z0-9_+\-/]{1,64}$/, valueName: "zone", help: "time zone for today and the month (default: TZ, else the system's)" },
+  "billing-day": { pattern: /^\d{1,2}$/, valueName: "day", help: "day of the month your billing month starts (default 1)" },
+  "monthly-windows": { pattern: /^\d{1,5}$/, valueName: "count", help: "5-hour windows your plan allows a month (default 50)" },
+};
+
+export const DEFAULT_BILLING_DAY = 1;
+export const DEFAULT_MONTHLY_WINDOWS = 50;
+
+export interface Settings {
+  readonly config: Config;
+  readonly template?: string;
+  readonly usage: UsageChoices;
+}
+
 /**
- * config.json and the template for `compact` or `prompt`: --template over CCPULSE_<KIND>_TEMPLATE over
- * config.json. Every problem is one line on stderr naming the key; the defaults stand in.
+ * config.json, the template for `compact` or `prompt` and the usage settings, each from its flag over
+ * its CCPULSE_* variable over config.json over the default. Every problem is one line on stderr naming
+ * the key; the next source stands in.
  */
-export async function settingsFor(args: ParsedArgs, env: Env, kind: "compact" | "prompt"): Promise<{ config: Config; template?: string }> {
+export async function settingsFor(args: ParsedArgs, env: Env, kind?: "compact" | "prompt"): Promise<Settings> {
   const loaded = await loadConfig(env);
   const { config } = loaded;
   const problems = [...loaded.problems];
-  const fromEnv = envTemplate(env, kind === "compact" ? "CCPULSE_COMPACT_TEMPLATE" : "CCPULSE_PROMPT_TEMPLATE");
-  let fromFlag: string | undefined;
-  const flag = args.flags.get("template");
-  if (typeof flag === "string") {
-    const parsed = v.safeParse(TemplateSchema, flag);
-    if (parsed.success) fromFlag = parsed.output;
-    else problems.push(`--template: ${parsed.issues[0].message}; ignored`);
-  }
-  for (const problem of [...problems, ...(fromEnv.problem ? [fromEnv.problem] : [])]) console.error(`ccpulse: ${problem}`);
-  return { config, template: fromFlag ?? fromEnv.template ?? config[kind]?.template };
+  const fromEnv = kind ? envTemplate(env, kind === "compact" ? "CCPULSE_COMPACT_TEMPLATE" : "CCPULSE_PROMPT_TEMPLATE") : {};
+  if (fromEnv.problem) problems.push(fromEnv.problem);
+  const pick = <T>(schema: v.GenericSchema<unknown, T>, flag: string, variable: string | undefined, asNumber: boolean): T | undefined => {
+    const sources: [string, string | true | undefined][] = [[`--${flag}`, args.flags.get(flag)]];
+    if (variable !== undefined && env[variable] !== "") sources.push([variable, env[variable]]);
+    for (const [name, raw] of sources) {
+      if (typeof raw !== "string") continue;
+      if (asNumber && !/^\d+$/.test(raw)) {
+        problems.push(`${name}: not a whole number; ignored`);
+        continue;
+      }
+      const parsed = v.safeParse(schema, asNumber ? Number(raw) : raw);
+      if (parsed.success) return parsed.output;
+      problems.push(`${name}: ${parsed.issues[0].message}; ignored`);
+    }
+    return undefined;
+  };
+  const fromFlag = kind ? pick(TemplateSchema, "template", undefined, false) : undefined;
+  const usage: UsageChoices = {
+    timeZone: pick(TimeZoneSchema, "tz", "CCPULSE_TZ", false) ?? config.timeZone,
+    billingDay: pick(BillingDaySchema, "billing-day", "CCPULSE_BILLING_DAY", true) ?? config.billingDay ?? DEFAULT_BILLING_DAY,
+    monthlyWindows: pick(MonthlyWindowsSchema, "monthly-windows", "CCPULSE_MONTHLY_WINDOWS", true) ?? config.monthlyWindows ?? DEFAULT_MONTHLY_WINDOWS,
+  };
+  for (const problem of problems) console.error(`ccpulse: ${problem}`);
+  return { config, template: fromFlag ?? fromEnv.template ?? (kind ? config[kind]?.template : undefined), usage };
 }

@@ -3,13 +3,13 @@ import { latestRateLimits } from "../derive/rateLimits.ts";
 import { STATES, type State } from "../derive/state.ts";
 import { cacheDir } from "../env.ts";
 import { loadRecords } from "../read/statusline.ts";
-import { type CompactField, type CompactOptions, defaultCompactOptions, renderCompact, renderField, renderWindowMark } from "../render/compact.ts";
+import { COMPACT_FIELDS, type CompactField, type CompactOptions, defaultCompactOptions, renderCompact, renderField, renderWindowMark } from "../render/compact.ts";
 import { GLYPH, TMUX_STYLE, type Target, type TmuxStyles, safeTmuxStyle } from "../render/segments.ts";
 import { cleanText } from "../render/text.ts";
 import { takeSnapshot } from "../snapshot.ts";
-import { type Command, type FlagSpec, TEMPLATE_FLAG, settingsFor } from "./command.ts";
+import { type Command, type FlagSpec, TEMPLATE_FLAG, USAGE_FLAGS, settingsFor, usageFor } from "./command.ts";
 import type { Config } from "../read/config.ts";
-import { LIMIT_FIELDS, TOKEN_FIELDS } from "../render/fields.ts";
+import { LIMIT_FIELDS, TOKEN_FIELDS, USAGE_FIELDS } from "../render/fields.ts";
 import { templateUses } from "../render/template.ts";
 
 const GLYPH_FLAG: FlagSpec = { pattern: GLYPH, valueName: "glyph", help: "" };
@@ -32,9 +32,10 @@ export const compact: Command = {
     limits: { help: "append the 5-hour and 7-day windows as Claude Code last reported them (needs ccpulse setup statusline)" },
     idle: { values: ["show", "hide"], help: "count idle sessions (default show)" },
     empty: { values: ["hide", "show"], help: "with no session: print nothing (default) or ○ 0" },
-    field: { values: ["asking", "busy", "idle", "tokens", "cost", "cache", "limits"], help: "print one bare value: a count, total tokens, total cost, or the cache expiring first" },
+    field: { values: COMPACT_FIELDS, help: "print one bare value: a count, tokens, cost, the cache expiring first, or a usage field" },
     window: { pattern: /^@\d{1,6}$/, valueName: "@window-id", help: "the mark of one tmux window: the glyph of its most urgent session" },
     template: TEMPLATE_FLAG,
+    ...USAGE_FLAGS,
     ...perState(GLYPH_FLAG, "glyph", "glyph"),
     ...perState(STYLE_FLAG, "style", "tmux style (e.g. fg=red,bold)"),
   },
@@ -42,7 +43,8 @@ export const compact: Command = {
   async run(args, env) {
     const target: Target = args.flags.has("tmux") ? "tmux" : args.flags.has("ansi") ? "ansi" : "plain";
     const field = args.flags.get("field") as CompactField | undefined;
-    const { config, template } = await settingsFor(args, env, "compact");
+    const settings = await settingsFor(args, env, "compact");
+    const { config, template } = settings;
     const options = compactOptions(args, config, template);
     const uses = (fields: readonly string[]) => (field !== undefined && fields.includes(field)) || templateUses(template, fields);
     const wantsLimits = args.flags.has("limits") || uses(LIMIT_FIELDS);
@@ -51,10 +53,11 @@ export const compact: Command = {
       wantsLimits ? loadRecords(cacheDir(env)) : [],
     ]);
     const limits = wantsLimits ? latestRateLimits(records, snapshot.generatedAt) : undefined;
-    if (field) return renderField(snapshot, field, limits);
+    const usage = uses(USAGE_FIELDS) ? await usageFor(env, snapshot, settings, limits ?? {}) : undefined;
+    if (field) return renderField(snapshot, field, limits, usage);
     const window = args.flags.get("window");
     if (typeof window === "string") return renderWindowMark(snapshot, window, target, options);
-    return renderCompact(snapshot, target, { ...options, limits });
+    return renderCompact(snapshot, target, { ...options, limits, usage });
   },
 };
 

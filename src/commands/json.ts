@@ -3,16 +3,17 @@ import { cacheDir } from "../env.ts";
 import { loadRecords } from "../read/statusline.ts";
 import { renderJson } from "../render/json.ts";
 import { takeSnapshot } from "../snapshot.ts";
-import type { Command } from "./command.ts";
+import { type Command, USAGE_FLAGS, settingsFor, usageFor } from "./command.ts";
 
 export const json: Command = {
   name: "json",
   summary: "everything ccpulse knows, as JSON for jq (schema in the README)",
-  usage: "ccpulse json [--pretty]",
-  flags: { pretty: { help: "indent the output" } },
+  usage: "ccpulse json [--pretty] [--tz=<zone>] [--billing-day=<day>] [--monthly-windows=<count>]",
+  flags: { pretty: { help: "indent the output" }, ...USAGE_FLAGS },
   quietOnError: false,
   async run(args, env) {
-    const [snapshot, records] = await Promise.all([takeSnapshot(env, { tokens: true }), loadRecords(cacheDir(env))]);
-    return renderJson(snapshot, args.flags.has("pretty"), latestRateLimits(records, snapshot.generatedAt));
+    const [settings, snapshot, records] = await Promise.all([settingsFor(args, env), takeSnapshot(env, { tokens: true }), loadRecords(cacheDir(env))]);
+    const limits = latestRateLimits(records, snapshot.generatedAt);
+    return renderJson(snapshot, args.flags.has("pretty"), await usageFor(env, snapshot, settings, limits));
   },
 };

@@ -4,21 +4,29 @@ import { type Env, cacheDir } from "../env.ts";
 import { loadRecords } from "../read/statusline.ts";
 import { type Paint, noPaint, renderTable } from "../render/table.ts";
 import { takeSnapshot } from "../snapshot.ts";
-import type { Command } from "./command.ts";
+import { type Command, USAGE_FLAGS, settingsFor, usageFor } from "./command.ts";
 
 export const list: Command = {
   name: "list",
   summary: "a table of live Claude Code sessions: state, what they wait for, tokens (the default command)",
-  usage: "ccpulse [list] [--color=auto|always|never]",
+  usage: "ccpulse [list] [--color=auto|always|never] [--tz=<zone>] [--billing-day=<day>] [--monthly-windows=<count>]",
   flags: {
     color: { values: ["auto", "always", "never"], help: "colour output (auto: only on a terminal, NO_COLOR honoured)" },
     "no-color": { help: "same as --color=never" },
+    ...USAGE_FLAGS,
   },
   quietOnError: false,
   async run(args, env) {
     const color = args.flags.has("no-color") ? "never" : ((args.flags.get("color") as string | undefined) ?? "auto");
-    const [snapshot, searched, paint, records] = await Promise.all([takeSnapshot(env, { tokens: true }), configDirs(env), painter(color, env), loadRecords(cacheDir(env))]);
-    return renderTable(snapshot, paint, searched, latestRateLimits(records, snapshot.generatedAt));
+    const [settings, snapshot, searched, paint, records] = await Promise.all([
+      settingsFor(args, env),
+      takeSnapshot(env, { tokens: true }),
+      configDirs(env),
+      painter(color, env),
+      loadRecords(cacheDir(env)),
+    ]);
+    const limits = latestRateLimits(records, snapshot.generatedAt);
+    return renderTable(snapshot, paint, searched, limits, await usageFor(env, snapshot, settings, limits));
   },
 };
 

@@ -3,10 +3,10 @@ import { takeSnapshot } from "../snapshot.ts";
 import { latestRateLimits } from "../derive/rateLimits.ts";
 import { cacheDir } from "../env.ts";
 import { loadRecords } from "../read/statusline.ts";
-import { LIMIT_FIELDS, TOKEN_FIELDS } from "../render/fields.ts";
+import { LIMIT_FIELDS, TOKEN_FIELDS, USAGE_FIELDS } from "../render/fields.ts";
 import { GLYPHS } from "../render/glyphs.ts";
 import { templateUses } from "../render/template.ts";
-import { type Command, TEMPLATE_FLAG, settingsFor } from "./command.ts";
+import { type Command, TEMPLATE_FLAG, USAGE_FLAGS, settingsFor, usageFor } from "./command.ts";
 
 export const prompt: Command = {
   name: "prompt",
@@ -15,16 +15,20 @@ export const prompt: Command = {
   flags: {
     shell: { values: ["zsh", "bash", "fish", "plain"], help: "colour syntax and escaping for this shell (default plain)" },
     template: TEMPLATE_FLAG,
+    ...USAGE_FLAGS,
   },
   quietOnError: true,
   async run(args, env) {
     const shell = (args.flags.get("shell") as PromptShell | undefined) ?? "plain";
-    const { config, template } = await settingsFor(args, env, "prompt");
+    const settings = await settingsFor(args, env, "prompt");
+    const { config, template } = settings;
     const [snapshot, records] = await Promise.all([
       takeSnapshot(env, { tokens: templateUses(template, TOKEN_FIELDS) }),
       templateUses(template, LIMIT_FIELDS) ? loadRecords(cacheDir(env)) : [],
     ]);
     const glyphs = { ...GLYPHS, ...Object.fromEntries(Object.entries(config.glyphs ?? {}).filter(([, g]) => g !== undefined)) };
-    return renderPrompt(snapshot, shell, { template, glyphs, limits: latestRateLimits(records, snapshot.generatedAt) });
+    const limits = latestRateLimits(records, snapshot.generatedAt);
+    const usage = templateUses(template, USAGE_FIELDS) ? await usageFor(env, snapshot, settings, limits) : undefined;
+    return renderPrompt(snapshot, shell, { template, glyphs, limits, usage });
   },
 };

@@ -6,7 +6,8 @@ import type { CacheTtl } from "./tokens.ts";
  * the last main-chain reply: 5 minutes, or 1 hour when the request asked for it.
  */
 export interface Warmth {
-  readonly state: "warm" | "expired";
+  /** ended: the session's process is gone (its cache may still be warm for a `claude --resume`). */
+  readonly state: "warm" | "expired" | "ended";
   readonly ttlSeconds: number;
   /** ms since epoch */
   readonly expiresAt: number;
@@ -14,13 +15,13 @@ export interface Warmth {
 
 const TTL_SECONDS: Record<CacheTtl, number> = { "5m": 300, "1h": 3600 };
 
-export function cacheWarmth(lastReply: { readonly at: string; readonly ttl: CacheTtl } | undefined, now: number): Warmth | undefined {
+export function cacheWarmth(lastReply: { readonly at: string; readonly ttl: CacheTtl } | undefined, now: number, ended = false): Warmth | undefined {
   if (!lastReply) return undefined;
   const at = isoUtcMs(lastReply.at);
   if (at === undefined) return undefined;
   const ttlSeconds = TTL_SECONDS[lastReply.ttl];
   const expiresAt = at + ttlSeconds * 1000;
-  return { state: now < expiresAt ? "warm" : "expired", ttlSeconds, expiresAt };
+  return { state: ended ? "ended" : now < expiresAt ? "warm" : "expired", ttlSeconds, expiresAt };
 }
 
 const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3})\d*)?Z$/;

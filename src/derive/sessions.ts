@@ -1,7 +1,8 @@
 import type { Liveness } from "../read/liveness.ts";
 import type { Warmth } from "./cacheWarmth.ts";
 import { type SessionState, type State, STATES } from "./state.ts";
-import { type Tokens, sumTokens } from "./tokens.ts";
+import { type LimitHit, type Tokens, sumTokens } from "./tokens.ts";
+import type { Bucket } from "./usageBuckets.ts";
 
 /** One Claude Code session as every renderer sees it. */
 export interface Session extends SessionState {
@@ -19,6 +20,9 @@ export interface Session extends SessionState {
   readonly costEstimated: boolean;
   /** Prompt-cache warmth, from the last reply; undefined before the first one (or when tokens were not read). */
   readonly cache?: Warmth;
+  /** Usage by quarter hour and the newest rate-limit row (empty when tokens were not read). */
+  readonly buckets?: readonly Bucket[];
+  readonly limit?: LimitHit;
   readonly transcript?: string;
   readonly tmux?: string;
   readonly version?: string;

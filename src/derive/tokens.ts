@@ -1,4 +1,6 @@
 import * as v from "valibot";
+import { isoUtcMs } from "./cacheWarmth.ts";
+import { BucketSchema, addToBuckets } from "./usageBuckets.ts";
 
 const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 
@@ -66,9 +68,21 @@ export interface UsageRow {
   /** When the row was written (ISO 8601), and the prompt-cache TTL its request asked for. */
   readonly at?: string;
   readonly cacheTtl: CacheTtl;
+  /** A rate-limit error row (format doc §4): which limit was hit and when it resets. */
+  readonly limit?: LimitHit;
 }
 
 export type CacheTtl = "5m" | "1h";
+
+export const LimitHitSchema = v.object({
+  /** quotaLimits.rateLimitType: five_hour, seven_day, seven_day_opus, … */
+  kind: v.string(),
+  /** ms since epoch */
+  resetsAt: v.number(),
+  /** when the row was written, ms since epoch */
+  at: v.number(),
+});
+export type LimitHit = v.InferOutput<typeof LimitHitSchema>;
 
 // Rows of one API response are written back to back (one per content block, format doc §2.7), so
 // dedupe needs only the last few keys, not the whole history: memory stays flat however long the file.
@@ -81,12 +95,18 @@ export const TallySchema = v.object({
   model: v.optional(v.string()),
   // The last main-chain reply: when the prompt cache was last used, and for how long it lives.
   last: v.optional(v.object({ at: v.string(), ttl: v.picklist(["5m", "1h"]) })),
-  recent: v.array(v.tuple([v.string(), TokensSchema, v.number()])),
+  // Dedupe keys of the last few messages: key, tokens and cost counted, and the time they were
+  // counted at (null for a row without a timestamp), so a replacement comes out of the same bucket.
+  recent: v.array(v.tuple([v.string(), TokensSchema, v.number(), v.nullable(v.number())])),
+  // Usage by quarter hour, for the 5-hour window, today and the month (derive/usageBuckets.ts).
+  buckets: v.array(BucketSchema),
+  // The newest rate-limit row, if the file holds one.
+  limit: v.optional(LimitHitSchema),
 });
 /** Running totals of one transcript file plus what dedupe needs to go on from its offset. */
 export type Tally = v.InferOutput<typeof TallySchema>;
 
-export const emptyTally = (): Tally => ({ tokens: zeroTokens(), costUSD: 0, estimated: false, recent: [] });
+export const emptyTally = (): Tally => ({ tokens: zeroTokens(), costUSD: 0, estimated: false, recent: [], buckets: [] });
 
 // Local notices and errors (rate limits among them) carry model "<synthetic>" and zero usage.
 const SYNTHETIC_MODEL = "<synthetic>";
@@ -98,29 +118,35 @@ const SYNTHETIC_MODEL = "<synthetic>";
  * the parent transcript (a /btw side question replays them with another requestId): counted once, there.
  */
 export function addRow(tally: Tally, row: UsageRow, isReplay: (messageId: string) => boolean = () => false): void {
+  if (row.limit && (tally.limit === undefined || row.limit.at >= tally.limit.at)) tally.limit = row.limit;
   if (row.model === SYNTHETIC_MODEL) return;
   if (row.messageId === "" || row.requestId === "") return;
   if (row.sidechain && row.messageId !== undefined && isReplay(row.messageId)) return;
   if (row.model) tally.model = row.model;
   if (row.estimated) tally.estimated = true;
   if (!row.sidechain && row.at !== undefined) tally.last = { at: row.at, ttl: row.cacheTtl };
+  const at = row.at === undefined ? undefined : isoUtcMs(row.at);
+  const count = (tokens: Tokens, costUSD: number, when: number | null | undefined, sign: 1 | -1) => {
+    addTokens(tally.tokens, tokens, sign);
+    tally.costUSD += sign * costUSD;
+    if (when !== undefined && when !== null) addToBuckets(tally.buckets, when, tokens, costUSD, sign);
+  };
   if (row.messageId === undefined) {
-    addTokens(tally.tokens, row.tokens);
-    tally.costUSD += row.costUSD;
+    count(row.tokens, row.costUSD, at, 1);
     return;
   }
   const key = `${row.messageId}\u0000${row.requestId ?? ""}`;
   const seen = tally.recent.find((entry) => entry[0] === key);
   if (seen) {
     if (tokenCount(row.tokens) <= tokenCount(seen[1])) return;
-    addTokens(addTokens(tally.tokens, seen[1], -1), row.tokens);
-    tally.costUSD += row.costUSD - seen[2];
+    // The message keeps the time it was first counted at: rows of one reply are seconds apart.
+    count(seen[1], seen[2], seen[3], -1);
+    count(row.tokens, row.costUSD, seen[3], 1);
     seen[1] = { ...row.tokens };
     seen[2] = row.costUSD;
     return;
   }
-  addTokens(tally.tokens, row.tokens);
-  tally.costUSD += row.costUSD;
-  tally.recent.push([key, { ...row.tokens }, row.costUSD]);
+  count(row.tokens, row.costUSD, at, 1);
+  tally.recent.push([key, { ...row.tokens }, row.costUSD, at ?? null]);
   if (tally.recent.length > RECENT_KEYS) tally.recent.shift();
 }

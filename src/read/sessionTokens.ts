@@ -1,8 +1,9 @@
 import { encodeProjectDir } from "../discover/projectDir.ts";
-import { type CacheTtl, type Tally, type Tokens, addRow, emptyTally, sumTokens, zeroTokens } from "../derive/tokens.ts";
+import { type CacheTtl, type LimitHit, type Tally, type Tokens, addRow, emptyTally, sumTokens, zeroTokens } from "../derive/tokens.ts";
+import { type Bucket, mergeBuckets } from "../derive/usageBuckets.ts";
 import { CACHE_VERSION, type Cursor, type SessionCache, type StoredCache, type Summary, cachePath, loadCache, saveCache } from "./tokenCache.ts";
 import { lockHeld, tryLock } from "./refreshLock.ts";
-import { scanTranscript } from "./transcript.ts";
+import { scanTranscript, tailHash } from "./transcript.ts";
 
 export interface SessionTokens {
   readonly tokens: Tokens;
@@ -14,15 +15,22 @@ export interface SessionTokens {
   /** The main transcript's last reply: when the prompt cache was last used and its TTL. */
   readonly lastReply?: { readonly at: string; readonly ttl: CacheTtl };
   readonly transcript?: string;
+  /** Usage by quarter hour and the newest rate-limit row, for the window, day and month reports. */
+  readonly buckets: readonly Bucket[];
+  readonly limit?: LimitHit;
+  /** The paths these totals depend on and how they looked: unchanged stamp, unchanged totals. */
+  readonly watched?: { readonly watch: readonly string[]; readonly stamp: string };
 }
 
-export const noTokens = (): SessionTokens => ({ tokens: zeroTokens(), costUSD: 0, costEstimated: false });
+export const noTokens = (): SessionTokens => ({ tokens: zeroTokens(), costUSD: 0, costEstimated: false, buckets: [] });
 
 export interface TranscriptOwner {
   readonly configDir: string;
   readonly sessionId: string;
   readonly cwd?: string;
   readonly updatedAt?: number;
+  /** The transcript's path when known (the usage ledger found it); otherwise derived from cwd. */
+  readonly transcript?: string;
 }
 
 // Session ids are UUIDs; anything else from disk is not allowed to become part of a path or a glob.
@@ -80,7 +88,7 @@ export async function startTokenRead(owner: TranscriptOwner, cacheDir: string): 
   if (!SAFE_ID.test(owner.sessionId)) return { current: noTokens(), refresh: async () => noTokens() };
   const path = cachePath(cacheDir, owner.configDir, owner.sessionId);
   const stored = await loadCache(path, owner.configDir, owner.sessionId);
-  const primary = owner.cwd !== undefined ? `${owner.configDir}/projects/${encodeProjectDir(owner.cwd)}/${owner.sessionId}.jsonl` : "";
+  const primary = owner.transcript ?? (owner.cwd !== undefined ? `${owner.configDir}/projects/${encodeProjectDir(owner.cwd)}/${owner.sessionId}.jsonl` : "");
   const { summary } = stored;
   const fromSummary = (s: Summary): SessionTokens => ({
     tokens: s.tokens,
@@ -89,6 +97,9 @@ export async function startTokenRead(owner: TranscriptOwner, cacheDir: string): 
     model: s.model,
     lastReply: s.lastReply,
     transcript: s.transcript,
+    buckets: s.buckets,
+    limit: s.limit,
+    watched: { watch: s.watch, stamp: s.stamp },
   });
   if (summary && (await stillCurrent(summary, primary, owner))) return { current: fromSummary(summary), refresh: async () => fromSummary(summary) };
   return {
@@ -164,6 +175,7 @@ async function refreshTokens(owner: TranscriptOwner, path: string, primary: stri
 
   const subModels = subagents.files.map((f) => cache.files[f]?.tally.model).filter((m) => m !== undefined);
   const tallies = Object.values(cache.files).map((c) => c.tally);
+  const buckets = mergeBuckets(tallies.map((t) => t.buckets));
   const result: SessionTokens = {
     tokens: sumTokens(tallies.map((t) => t.tokens)),
     costUSD: tallies.reduce((sum, t) => sum + t.costUSD, 0),
@@ -171,6 +183,8 @@ async function refreshTokens(owner: TranscriptOwner, path: string, primary: stri
     model: transcript !== undefined ? (cache.files[transcript]?.tally.model ?? subModels.at(-1)) : undefined,
     lastReply: transcript !== undefined ? cache.files[transcript]?.tally.last : undefined,
     transcript,
+    buckets,
+    limit: tallies.reduce<LimitHit | undefined>((newest, t) => (t.limit && (!newest || t.limit.at > newest.at) ? t.limit : newest), undefined),
   };
   const watch = [...new Set([primary, ...(transcript !== undefined ? [transcript] : []), ...(subagents.root ? [subagents.root] : []), ...Object.keys(cache.dirs), ...Object.keys(cache.files)])];
   const next: Omit<Summary, "bodyHash"> = {
@@ -181,18 +195,19 @@ async function refreshTokens(owner: TranscriptOwner, path: string, primary: stri
     stamp: await stampOf(watch),
     updatedAt: transcript === undefined ? owner.updatedAt : undefined,
     ...result,
+    buckets,
   };
   if (dirty || next.stamp !== summary?.stamp || next.updatedAt !== summary?.updatedAt || summary.watch.join("\n") !== watch.join("\n")) {
     await saveCache(path, next, cache);
   }
-  return result;
+  return { ...result, watched: { watch, stamp: next.stamp } };
 }
 
 /**
  * What a path looks like now: a file by device, inode and size (an append changes the size, a
  * replacement the inode), a folder by its mtime (a new entry changes it), a missing path as "-".
  */
-async function stampOf(paths: readonly string[]): Promise<string> {
+export async function stampOf(paths: readonly string[]): Promise<string> {
   const stats = await Promise.all(paths.map((p) => (p === "" ? undefined : statOf(p))));
   return stats.map((s) => (s === undefined ? "-" : s.isDirectory ? `d${s.mtimeMs}` : `${s.dev}:${s.ino}:${s.size}`)).join(" ");
 }
@@ -223,13 +238,19 @@ async function advance(
   }
   let cursor: Cursor | undefined = cache.files[file];
   if (cursor && cursor.dev === stat.dev && cursor.ino === stat.ino && cursor.size === stat.size) return false;
-  if (!cursor || cursor.dev !== stat.dev || cursor.ino !== stat.ino || stat.size < cursor.offset) {
+  if (
+    !cursor ||
+    cursor.dev !== stat.dev ||
+    cursor.ino !== stat.ino ||
+    stat.size < cursor.offset ||
+    (cursor.tail !== undefined && (await tailHash(file, cursor.offset)) !== cursor.tail)
+  ) {
     cursor = { dev: stat.dev, ino: stat.ino, size: 0, offset: 0, tally: emptyTally() };
     onReset();
   }
   const tally = cursor.tally;
   const offset = await scanTranscript(file, cursor.offset, stat.size, (row) => onRow(tally, row));
-  cache.files[file] = { ...cursor, size: stat.size, offset };
+  cache.files[file] = { ...cursor, size: stat.size, offset, tail: await tailHash(file, offset) };
   return true;
 }
 

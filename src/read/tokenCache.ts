@@ -1,9 +1,10 @@
 import * as v from "valibot";
 import { writeFileAtomic } from "../atomicWrite.ts";
-import { TallySchema, TokensSchema } from "../derive/tokens.ts";
+import { LimitHitSchema, TallySchema, TokensSchema } from "../derive/tokens.ts";
+import { BucketSchema } from "../derive/usageBuckets.ts";
 
 // Bump when the cache layout or what a tally means changes: an older file is then rebuilt from byte 0.
-export const CACHE_VERSION = 4;
+export const CACHE_VERSION = 5;
 
 const offset = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 
@@ -13,6 +14,9 @@ const CursorSchema = v.object({
   ino: v.number(),
   size: offset,
   offset,
+  // The bytes just before offset as they were read (transcript.ts tailHash): a file whose bytes there
+  // differ now was rewritten, and is read again from byte 0. Missing in caches written before it.
+  tail: v.optional(v.string()),
   tally: TallySchema,
 });
 export type Cursor = v.InferOutput<typeof CursorSchema>;
@@ -51,6 +55,10 @@ export const SummarySchema = v.object({
   model: v.optional(v.string()),
   lastReply: v.optional(v.object({ at: v.string(), ttl: v.picklist(["5m", "1h"]) })),
   transcript: v.optional(v.string()),
+  // The session's usage by quarter hour (all its files) and its newest rate-limit row: the usage
+  // ledger (read/usageLedger.ts) sums these over every session for the window, the day and the month.
+  buckets: v.array(BucketSchema),
+  limit: v.optional(LimitHitSchema),
   // wyhash of the second line as written: a body that does not match is rebuilt from the transcripts.
   bodyHash: v.string(),
 });

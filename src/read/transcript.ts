@@ -1,5 +1,6 @@
 import { messageCost } from "../derive/pricing.ts";
-import { type UsageRow, usageTokens } from "../derive/tokens.ts";
+import { isoUtcMs } from "../derive/cacheWarmth.ts";
+import { type LimitHit, type UsageRow, usageTokens } from "../derive/tokens.ts";
 
 // 8 MiB reads into one reused buffer: large enough that syscalls do not matter, small enough to keep RSS flat.
 const CHUNK_BYTES = 8 << 20;
@@ -82,6 +83,33 @@ export async function scanTranscript(path: string, start: number, end: number, o
   }
 }
 
+// Enough of the bytes before an offset to tell whether they are still the bytes that were read: the
+// end of a row holds its uuid and timestamp.
+const TAIL_BYTES = 256;
+
+/**
+ * A hash of the (up to) 256 bytes before `offset`. Device, inode and size cannot tell a file that was
+ * rewritten in place, or replaced by one that got the old inode number back (ext4 hands a freed inode
+ * out again at once), from one that grew: both went on from the old offset in other bytes (test/faults).
+ */
+export async function tailHash(path: string, offset: number): Promise<string> {
+  const fs = await import("node:fs");
+  const length = Math.min(offset, TAIL_BYTES);
+  const buf = Buffer.alloc(length);
+  let read = 0;
+  try {
+    const fd = fs.openSync(path, "r");
+    try {
+      read = fs.readSync(fd, buf, 0, length, offset - length);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return "-";
+  }
+  return `${read}:${Bun.hash.wyhash(buf.subarray(0, read)).toString(36)}`;
+}
+
 // One buffer for every file of a call: a new 8 MiB one per file stayed alive until the next GC, and
 // a cold call over 7 sessions peaked near 100 MB. A second scan running at the same time gets its own.
 let spare: Buffer | undefined;
@@ -141,15 +169,38 @@ export function parseUsageLine(buf: Uint8Array, start: number, end: number): Usa
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
 const optionalString = (x: unknown): string | undefined => (typeof x === "string" ? x : undefined);
 
+// Usage counts come from disk as any JSON number. A single 1e308 (found by test/fuzz) made every total
+// it joined an unsafe integer, and the summary, which holds to safe integers, could not be stored, so
+// every call rebuilt. No API response comes near a billion of anything (context windows are at most
+// 1M tokens): a number above that is damage and reads as 0, like a count of the wrong type. Only the
+// levels pricing and token counts read are looked at (usage.iterations[i].cache_creation.x is 4 deep).
+const MAX_USAGE_NUMBER = 1e9;
+const USAGE_DEPTH = 4;
+
+function hasAbsurdNumber(x: unknown, depth: number): boolean {
+  if (typeof x === "number") return x > MAX_USAGE_NUMBER;
+  if (depth >= USAGE_DEPTH || typeof x !== "object" || x === null) return false;
+  return Object.values(x).some((y) => hasAbsurdNumber(y, depth + 1));
+}
+
+function withoutAbsurdNumbers(x: unknown, depth: number): unknown {
+  if (typeof x === "number") return x > MAX_USAGE_NUMBER ? 0 : x;
+  if (depth >= USAGE_DEPTH || typeof x !== "object" || x === null) return x;
+  if (Array.isArray(x)) return x.map((y) => withoutAbsurdNumbers(y, depth + 1));
+  // fromEntries, not assignment: a "__proto__" key stays a key.
+  return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, withoutAbsurdNumbers(y, depth + 1)]));
+}
+
 // Hand-checked instead of a valibot schema: this runs once per assistant row on the cold path, and
 // each field is only ever read with a typeof check, so a schema would add cost and no safety.
 export function usageRow(json: unknown): UsageRow | undefined {
   if (!isRecord(json) || json.type !== "assistant") return undefined;
   const message = json.message;
   if (!isRecord(message) || !isRecord(message.usage)) return undefined;
+  const usage = hasAbsurdNumber(message.usage, 0) ? (withoutAbsurdNumbers(message.usage, 0) as Record<string, unknown>) : message.usage;
   const model = optionalString(message.model);
-  const cost = messageCost(model, message.usage);
-  const tokens = usageTokens(message.usage);
+  const cost = messageCost(model, usage);
+  const tokens = usageTokens(usage);
   return {
     messageId: optionalString(message.id),
     requestId: optionalString(json.requestId),
@@ -162,5 +213,15 @@ export function usageRow(json: unknown): UsageRow | undefined {
     // 2.1.328 writes the TTL it asked for on every assistant row ("promptCacheRequested":"5m"); older
     // rows only show it through 1h cache writes.
     cacheTtl: json.promptCacheRequested === "1h" || tokens.cacheWrite1h > 0 ? "1h" : "5m",
+    limit: limitHit(json),
   };
+}
+
+/** A rate-limit error row's limit and reset time (format doc §4); resetsAt is in epoch seconds there. */
+function limitHit(json: Record<string, unknown>): LimitHit | undefined {
+  if (json.error !== "rate_limit" || !isRecord(json.quotaLimits) || typeof json.timestamp !== "string") return undefined;
+  const { rateLimitType, resetsAt } = json.quotaLimits;
+  const at = isoUtcMs(json.timestamp);
+  if (typeof rateLimitType !== "string" || typeof resetsAt !== "number" || !Number.isFinite(resetsAt) || at === undefined) return undefined;
+  return { kind: rateLimitType, resetsAt: resetsAt * 1000, at };
 }

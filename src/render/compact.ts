@@ -3,7 +3,8 @@ import { tmuxLocation } from "../derive/tmuxLocation.ts";
 import { tokenCount } from "../derive/tokens.ts";
 import type { Snapshot } from "../snapshot.ts";
 import type { RateLimits } from "../derive/rateLimits.ts";
-import { type Fields, coolingSoonest, sharedFields } from "./fields.ts";
+import type { UsageReport } from "../derive/usageReport.ts";
+import { type Fields, USAGE_FIELDS, coolingSoonest, sharedFields } from "./fields.ts";
 import { GLYPHS } from "./glyphs.ts";
 import { humanAge, humanCost, humanCount } from "./humanize.ts";
 import { sessionLabel, waitingLabel } from "./label.ts";
@@ -20,6 +21,8 @@ export interface CompactOptions {
   readonly cache: boolean;
   /** The 5-hour and 7-day windows as Claude Code last reported them; shown when given. */
   readonly limits?: RateLimits;
+  /** The window, today and month; the usage fields are empty without it. */
+  readonly usage?: UsageReport;
   readonly showIdle: boolean;
   /** With no session at all: print nothing (false) or `○ 0` (true). */
   readonly showEmpty: boolean;
@@ -48,7 +51,7 @@ export function compactSegments(snapshot: Snapshot, options: CompactOptions): Se
   const first = asking[0];
   const count = (state: State): Segment[] => (counts[state] > 0 ? [{ text: `${glyphs[state]} ${counts[state]}`, style: state }] : []);
   const fields: Fields = {
-    ...sharedFields(snapshot, options.limits),
+    ...sharedFields(snapshot, options.limits, options.usage),
     asking: first
       ? [
           {
@@ -70,11 +73,15 @@ export function renderCompact(snapshot: Snapshot, target: Target, options: Compa
   return encodeSegments(compactSegments(snapshot, options), target, "", options.tmuxStyles);
 }
 
-export type CompactField = "asking" | "busy" | "idle" | "tokens" | "cost" | "cache" | "limits";
+export const COMPACT_FIELDS = ["asking", "busy", "idle", "tokens", "cost", "cache", "limits", ...USAGE_FIELDS] as const;
+export type CompactField = (typeof COMPACT_FIELDS)[number];
 
 
-/** One bare value for a tmux placeholder like #{ccpulse_asking}: a count (busy includes starting), tokens or cost. */
-export function renderField(snapshot: Snapshot, field: CompactField, limits: RateLimits = {}): string {
+/**
+ * One bare value for a tmux placeholder like #{ccpulse_asking}: a count (busy includes starting), tokens,
+ * cost, or one of the usage fields as a template shows it.
+ */
+export function renderField(snapshot: Snapshot, field: CompactField, limits: RateLimits = {}, usage?: UsageReport): string {
   const { counts } = snapshot;
   switch (field) {
     case "asking":
@@ -93,6 +100,8 @@ export function renderField(snapshot: Snapshot, field: CompactField, limits: Rat
       return limitSegments(limits, snapshot.generatedAt)
         .map((s) => s.text)
         .join(" ");
+    default:
+      return sharedFields(snapshot, limits, usage)[field].map((s) => s.text).join("");
   }
 }
 

@@ -1,4 +1,5 @@
-import type { RateLimits } from "../derive/rateLimits.ts";
+import type { Warmth } from "../derive/cacheWarmth.ts";
+import type { Usage, UsageReport } from "../derive/usageReport.ts";
 import type { Session } from "../derive/sessions.ts";
 import type { Snapshot } from "../snapshot.ts";
 import { cleanText } from "./text.ts";
@@ -8,6 +9,8 @@ const JSON_VERSION = 1;
 // Strings from disk are made inert here too: `jq -r` prints them raw to a terminal.
 const clean = (s: string | undefined): string | null => (s === undefined ? null : cleanText(s, 4096));
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+
+const warmthJson = (w: Warmth | undefined) => (w ? { state: w.state, ttlSeconds: w.ttlSeconds, expiresAt: iso(w.expiresAt) } : null);
 
 function sessionJson(s: Session, now: number) {
   return {
@@ -26,7 +29,7 @@ function sessionJson(s: Session, now: number) {
     tokens: { ...s.tokens },
     costUSD: s.costUSD,
     costEstimated: s.costEstimated,
-    cache: s.cache ? { state: s.cache.state, ttlSeconds: s.cache.ttlSeconds, expiresAt: iso(s.cache.expiresAt) } : null,
+    cache: warmthJson(s.cache),
     transcript: clean(s.transcript),
     tmux: clean(s.tmux),
     version: clean(s.version),
@@ -37,45 +40,49 @@ function sessionJson(s: Session, now: number) {
   };
 }
 
-const FIVE_HOURS_MS = 5 * 3600_000;
+const usageJson = (u: Usage) => ({ tokens: { ...u.tokens }, costUSD: u.costUSD });
+const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-/**
- * The 5-hour window and 7-day usage as Claude Code last reported them to `ccpulse statusline`. Window
- * tokens, cost and burn rate need the window inferred from all transcripts, which ccpulse does not do
- * yet: they are null.
- */
-function limitsJson(limits: RateLimits, now: number) {
-  const { fiveHour, sevenDay } = limits;
+/** The window, 7 days, today, the billing month and its days (README: JSON). */
+function reportJson(report: UsageReport, now: number) {
+  const { window: w, sevenDay, today, month, days } = report;
   return {
-    window: fiveHour
+    window: w
       ? {
-          start: iso(fiveHour.resetsAt - FIVE_HOURS_MS),
-          end: iso(fiveHour.resetsAt),
-          minutesLeft: Math.max(0, Math.floor((fiveHour.resetsAt - now) / 60_000)),
-          tokens: null,
-          costUSD: null,
-          burnTokensPerMinute: null,
-          projectedCostUSD: null,
-          usedPercent: fiveHour.usedPercent,
-          source: "statusline",
-          reportedAt: iso(fiveHour.recordedAt),
+          start: iso(w.start),
+          end: iso(w.end),
+          minutesLeft: Math.max(0, Math.floor((w.end - now) / 60_000)),
+          ...usageJson(w),
+          burnTokensPerMinute: Math.round(w.burnTokensPerMinute),
+          burnUSDPerHour: round(w.burnUSDPerHour, 6),
+          projectedTokens: w.projectedTokens,
+          projectedCostUSD: round(w.projectedCostUSD, 6),
+          usedPercent: w.usedPercent ?? null,
+          source: w.source,
+          reportedAt: iso(w.reportedAt),
         }
       : null,
-    sevenDay: sevenDay ? { usedPercent: sevenDay.usedPercent, resetsAt: iso(sevenDay.resetsAt), reportedAt: iso(sevenDay.recordedAt) } : null,
+    sevenDay: sevenDay ? { usedPercent: sevenDay.usedPercent, resetsAt: iso(sevenDay.resetsAt), source: sevenDay.source, reportedAt: iso(sevenDay.reportedAt) } : null,
+    today: { date: today.date, ...usageJson(today) },
+    month: { start: month.start, end: month.end, windowsUsed: month.windowsUsed, windowsLeft: month.windowsLeft, windowsAllowed: month.windowsAllowed, ...usageJson(month) },
+    days: days.map((d) => ({ date: d.date, ...usageJson(d) })),
+    timeZone: clean(report.zone.name),
+    ended: report.ended.map((s) => ({ sessionId: clean(s.sessionId), transcript: clean(s.transcript), endedAt: iso(s.endedAt), cache: warmthJson(s.cache) })),
   };
 }
 
-export function snapshotJson(snapshot: Snapshot, limits: RateLimits = {}) {
+/** Without a report (library use without takeUsage) the usage keys are null. */
+export function snapshotJson(snapshot: Snapshot, report?: UsageReport) {
   return {
     version: JSON_VERSION,
     generatedAt: new Date(snapshot.generatedAt).toISOString(),
     counts: { ...snapshot.counts },
     totals: { tokens: { ...snapshot.totals }, costUSD: snapshot.totalCostUSD, costEstimated: snapshot.sessions.some((s) => s.costEstimated) },
-    ...limitsJson(limits, snapshot.generatedAt),
+    ...(report ? reportJson(report, snapshot.generatedAt) : { window: null, sevenDay: null, today: null, month: null, days: null, timeZone: null, ended: null }),
     sessions: snapshot.sessions.map((s) => sessionJson(s, snapshot.generatedAt)),
   };
 }
 
-export function renderJson(snapshot: Snapshot, pretty: boolean, limits: RateLimits = {}): string {
-  return JSON.stringify(snapshotJson(snapshot, limits), null, pretty ? 2 : undefined);
+export function renderJson(snapshot: Snapshot, pretty: boolean, report?: UsageReport): string {
+  return JSON.stringify(snapshotJson(snapshot, report), null, pretty ? 2 : undefined);
 }

@@ -1,4 +1,5 @@
 import type { RateLimits } from "../derive/rateLimits.ts";
+import type { UsageReport } from "../derive/usageReport.ts";
 import type { State } from "../derive/state.ts";
 import type { Snapshot } from "../snapshot.ts";
 import { type Fields, sharedFields } from "./fields.ts";
@@ -15,6 +16,7 @@ export interface PromptOptions {
   readonly template?: string;
   readonly glyphs?: Readonly<Record<State, string>>;
   readonly limits?: RateLimits;
+  readonly usage?: UsageReport;
 }
 
 /** A few characters for a shell prompt: `⚠ api-server ●2 ○1`. The asking one is named when it is alone. */
@@ -24,7 +26,7 @@ export function promptSegments(snapshot: Snapshot, options: PromptOptions = {}):
   const count = (state: State): Segment[] => (counts[state] > 0 ? [{ text: `${glyphs[state]}${counts[state]}`, style: state }] : []);
   const alone = counts.asking === 1 ? sessions.find((s) => s.state === "asking") : undefined;
   const fields: Fields = {
-    ...sharedFields(snapshot, options.limits),
+    ...sharedFields(snapshot, options.limits, options.usage),
     asking: alone ? [{ text: `${glyphs.asking} ${sessionLabel(alone, 20)}`, style: "asking" }] : count("asking"),
     busy: count("busy"),
     starting: count("starting"),

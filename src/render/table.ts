@@ -2,6 +2,8 @@ import type { RateLimits } from "../derive/rateLimits.ts";
 import type { Session } from "../derive/sessions.ts";
 import { STATES } from "../derive/state.ts";
 import type { Tokens } from "../derive/tokens.ts";
+import type { UsageReport } from "../derive/usageReport.ts";
+import { usageLines } from "./usage.ts";
 import type { Snapshot } from "../snapshot.ts";
 import { GLYPHS } from "./glyphs.ts";
 import { humanAge, humanCost, humanCount } from "./humanize.ts";
@@ -39,11 +41,12 @@ function warmthText(s: Session, now: number): string {
  * `ccpulse list`: a line of state pills, then one line per session and a total. Plain columns, no
  * cursor movement, so `watch ccpulse` and pipes work.
  */
-export function renderTable(snapshot: Snapshot, paint: Paint, searched: readonly string[], limits: RateLimits = {}): string {
+export function renderTable(snapshot: Snapshot, paint: Paint, searched: readonly string[], limits: RateLimits = {}, usage?: UsageReport): string {
   const { sessions, counts, generatedAt } = snapshot;
+  const usageReport = usage ? usageLines(usage, generatedAt).map((l) => paint("muted", l)) : [];
   if (sessions.length === 0) {
     const where = searched.length > 0 ? searched.map((d) => cleanText(d, 200)).join(", ") : "no Claude config dir found (~/.claude, ~/.config/claude; or set CLAUDE_CONFIG_DIR)";
-    return `No running Claude Code sessions.\n${paint("muted", `looked in: ${where}`)}`;
+    return [`No running Claude Code sessions.`, paint("muted", `looked in: ${where}`), ...(usage && usage.month.costUSD > 0 ? ["", ...usageReport] : [])].join("\n");
   }
   const pills = STATES.filter((state) => counts[state] > 0)
     .map((state) => paint(pillStyle[state], ` ${counts[state]} ${state} `))
@@ -81,5 +84,5 @@ export function renderTable(snapshot: Snapshot, paint: Paint, searched: readonly
   });
   const windows = limitSegments(limits, generatedAt).map((s) => s.text);
   const report = windows.length > 0 ? [paint("muted", `usage as Claude Code last reported it: ${windows.join("  ")}`)] : [];
-  return [pills, paint("header", line(header)), ...body, paint("muted", line(total)), ...report].join("\n");
+  return [pills, paint("header", line(header)), ...body, paint("muted", line(total)), ...report, ...(usage ? ["", ...usageReport] : [])].join("\n");
 }

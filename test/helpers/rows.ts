@@ -7,7 +7,7 @@ export interface U {
   oneHour?: number;
 }
 
-export function assistantLine(id: string | undefined, requestId: string | undefined, u: U, opts: { sidechain?: boolean; model?: string; block?: string } = {}): string {
+export function assistantLine(id: string | undefined, requestId: string | undefined, u: U, opts: { sidechain?: boolean; model?: string; block?: string; at?: string } = {}): string {
   return JSON.stringify({
     parentUuid: "d2a915bd-37f6-45f8-9034-2fd99ec0e464",
     isSidechain: opts.sidechain ?? false,
@@ -35,7 +35,7 @@ export function assistantLine(id: string | undefined, requestId: string | undefi
     ...(requestId !== undefined && { requestId }),
     type: "assistant",
     uuid: crypto.randomUUID(),
-    timestamp: "2026-11-21T21:34:09.915Z",
+    timestamp: opts.at ?? "2026-11-21T21:34:09.915Z",
     userType: "external",
     entrypoint: "cli",
     cwd: "/home/dev/code/work/s2",
@@ -71,3 +71,25 @@ export const metadataLines = (): string[] => [
   '{"type":"last-prompt","lastPrompt":"what is the usage of this?","sessionId":"6c045c5b-5fc4-4b18-a0a0-b9d0dc9e1a30"}',
   '{"type":"system","subtype":"turn_duration","durationMs":386,"text":"usage"}',
 ];
+
+/** The row Claude Code writes when a rate limit is hit (format doc §4): synthetic, zero usage, quotaLimits. */
+export function rateLimitLine(at: string, resetsAtSeconds: number, kind = "five_hour"): string {
+  return JSON.stringify({
+    parentUuid: "d2a915bd-37f6-45f8-9034-2fd99ec0e464",
+    isSidechain: false,
+    message: {
+      id: crypto.randomUUID(),
+      model: "<synthetic>",
+      role: "assistant",
+      type: "message",
+      content: [{ type: "text", text: "You've hit your session limit · resets 3pm" }],
+      usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+    },
+    type: "assistant",
+    error: "rate_limit",
+    isApiErrorMessage: true,
+    quotaLimits: { status: "rejected", resetsAt: resetsAtSeconds, rateLimitType: kind },
+    uuid: crypto.randomUUID(),
+    timestamp: at,
+  });
+}

@@ -49,6 +49,15 @@ describe.skipIf(!hasTmux)("tmux plugin", () => {
     expect(pickKey).toContain(`pick --client`);
   });
 
+  test("usage placeholders: time left in the window, today's and the month's cost, windows left", () => {
+    const home = makeHome();
+    const server = serverFor(home);
+    server.start(conf(home, [`set -g @ccpulse_bin '${BINARY}'`, "set -g status-right '#{ccpulse_window_left} #{ccpulse_window} #{ccpulse_today}/#{ccpulse_month} #{ccpulse_windows_left}'"]));
+    expect(server.option("status-right")).toBe(
+      `#(${Q} compact --tmux --field=window_left) #(${Q} compact --tmux --window=#{window_id}) #(${Q} compact --tmux --field=cost_today)/#(${Q} compact --tmux --field=month_cost) #(${Q} compact --tmux --field=windows_left)`,
+    );
+  });
+
   test("options become flags; keys can be moved or turned off", () => {
     const home = makeHome();
     const server = serverFor(home);
