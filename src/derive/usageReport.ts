@@ -147,11 +147,26 @@ export function usageReport({ buckets, hits, ended }: LedgerFacts, limits: RateL
   const today = localDate(now, timeZone);
   const month = billingMonth(today, billingDay);
   const monthStart = startOfDate(month.start, timeZone);
-  const days: (Usage & { date: string })[] = [];
+  // Each day's start, from the month's first day to the end of today: one pass over the buckets.
+  const dates: LocalDate[] = [];
+  const starts: number[] = [];
   for (let day: LocalDate = month.start; isoDate(day) <= isoDate(today); day = addDays(day, 1)) {
-    const used = usageBetween(buckets, startOfDate(day, timeZone), startOfDate(addDays(day, 1), timeZone));
-    if (tokenCount(used.tokens) > 0 || used.costUSD > 0) days.push({ date: isoDate(day), tokens: used.tokens, costUSD: used.costUSD });
+    dates.push(day);
+    starts.push(startOfDate(day, timeZone));
   }
+  starts.push(startOfDate(addDays(today, 1), timeZone));
+  const perDay = dates.map(() => ({ tokens: zeroTokens(), costUSD: 0 }));
+  let d = 0;
+  for (const b of buckets) {
+    const at = b[0] * BUCKET_MS;
+    if (at < (starts[0] as number)) continue;
+    while (d < dates.length && at >= (starts[d + 1] as number)) d++;
+    if (d === dates.length) break;
+    const into = perDay[d] as { tokens: Tokens; costUSD: number };
+    addTokens(into.tokens, bucketTokens(b));
+    into.costUSD += b[8];
+  }
+  const days = perDay.flatMap((u, i) => (tokenCount(u.tokens) > 0 || u.costUSD > 0 ? [{ date: isoDate(dates[i] as LocalDate), ...u }] : []));
   const todayUsage = days.at(-1)?.date === isoDate(today) ? (days.at(-1) as Usage) : { tokens: zeroTokens(), costUSD: 0 };
   const monthUsage = usageBetween(buckets, monthStart, startOfDate(month.end, timeZone));
   const windowsUsed = blocks.filter((b) => b.start >= monthStart && b.start <= now).length;

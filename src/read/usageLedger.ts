@@ -15,7 +15,7 @@ import { readSessionTokens, stampOf } from "./sessionTokens.ts";
  * one file and stats nothing. Ended sessions do not write, so they are only re-stamped once a
  * FULL_CHECK_MS (which also finds transcripts written without a probe, such as `claude -p` runs).
  */
-const LEDGER_VERSION = 1;
+const LEDGER_VERSION = 2;
 // Long enough for any billing month plus the window reaching back into the previous one.
 export const HORIZON_MS = 35 * 86_400_000;
 export const FULL_CHECK_MS = 60_000;
@@ -69,52 +69,71 @@ export async function readUsage(configDirs: readonly string[], sessions: readonl
     if (s.limit) hits.push(s.limit);
   }
   for (const configDir of configDirs) {
-    const live = new Map(sessions.filter((s) => s.configDir === configDir && s.sessionId !== undefined && s.transcript !== undefined).map((s) => [s.sessionId as string, s.transcript as string]));
-    const ledger = await updateLedger(configDir, live, cacheDir, now);
-    for (const [id, group] of Object.entries(ledger.groups)) {
-      if (live.has(id)) continue;
-      lists.push(group.buckets);
-      if (group.limit) hits.push(group.limit);
-      if (group.endedAt !== undefined && now - group.endedAt < ENDED_MS) ended.push({ sessionId: id, transcript: group.transcript, endedAt: group.endedAt, lastReply: group.lastReply });
-    }
+    const live = Object.fromEntries(sessions.filter((s) => s.configDir === configDir && s.sessionId !== undefined && s.transcript !== undefined).map((s) => [s.sessionId as string, s.transcript as string]));
+    const facts = await updateLedger(configDir, live, cacheDir, now);
+    lists.push(facts.buckets);
+    hits.push(...facts.hits);
+    ended.push(...facts.ended.filter((e) => now - e.endedAt < ENDED_MS));
   }
   return { buckets: mergeBuckets(lists), hits, ended: ended.sort((a, b) => b.endedAt - a.endedAt) };
 }
 
-async function updateLedger(configDir: string, live: ReadonlyMap<string, string>, cacheDir: string, now: number): Promise<Ledger> {
+/**
+ * The ended sessions' facts, merged. The warm case (same live sessions as last time, checked less than
+ * a minute ago) reads only the file's first two lines: the groups below them, with every watched path
+ * and stamp, are parsed only to change something.
+ */
+async function updateLedger(configDir: string, live: Readonly<Record<string, string>>, cacheDir: string, now: number): Promise<LedgerFacts> {
   const path = ledgerPath(cacheDir, configDir);
-  const loaded = await loadLedger(path, configDir);
-  const ledger: Ledger = loaded ?? { version: LEDGER_VERSION, configDir, checkedAt: 0, dirs: {}, groups: {} };
-  let dirty = false;
+  const stored = await loadLedger(path, configDir);
+  const fresh = stored.head && now >= stored.head.checkedAt && now - stored.head.checkedAt < FULL_CHECK_MS && sameLive(stored.head.live, live);
+  const summary = fresh ? stored.summary() : undefined;
+  if (summary) return summary;
+
+  const ledger: Ledger = stored.ledger() ?? { version: LEDGER_VERSION, configDir, checkedAt: 0, dirs: {}, groups: {} };
   const refresh = async (id: string, transcript: string, endedAt = ledger.groups[id]?.endedAt) => {
     const read = await readSessionTokens({ configDir, sessionId: id, transcript }, cacheDir);
     const { watched, buckets, limit, lastReply } = read;
     ledger.groups[id] = { transcript, live: false, watch: [...(watched?.watch ?? [])], stamp: watched?.stamp ?? "", buckets: [...buckets], limit, endedAt, lastReply };
-    dirty = true;
   };
   for (const [id, group] of Object.entries(ledger.groups)) {
-    if (group.live && !live.has(id)) await refresh(id, group.transcript, now);
+    if (group.live && live[id] === undefined) await refresh(id, group.transcript, now);
   }
-  for (const [id, transcript] of live) {
+  for (const [id, transcript] of Object.entries(live)) {
     const group = ledger.groups[id];
     if (group?.live && group.transcript === transcript) continue;
     ledger.groups[id] = { transcript, live: true, watch: [], stamp: "", buckets: [] };
-    dirty = true;
   }
   if (now - ledger.checkedAt >= FULL_CHECK_MS || now < ledger.checkedAt) {
     await fullCheck(ledger, live, now, refresh);
     ledger.checkedAt = now;
-    dirty = true;
   }
-  if (dirty) await saveLedger(path, ledger);
-  return ledger;
+  // Here because the live sessions changed, a minute passed, or the file was unusable: all need a write.
+  const facts = endedFacts(ledger);
+  await saveLedger(path, ledger, live, facts);
+  return facts;
+}
+
+const sameLive = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean => {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+};
+
+/** What the groups not live add up to: one merged bucket list, their limit rows, and who ended when. */
+function endedFacts(ledger: Ledger): LedgerFacts {
+  const groups = Object.entries(ledger.groups).filter(([, g]) => !g.live);
+  return {
+    buckets: mergeBuckets(groups.map(([, g]) => g.buckets)),
+    hits: groups.flatMap(([, g]) => (g.limit ? [g.limit] : [])),
+    ended: groups.flatMap(([id, g]) => (g.endedAt !== undefined ? [{ sessionId: id, transcript: g.transcript, endedAt: g.endedAt, lastReply: g.lastReply }] : [])),
+  };
 }
 
 /**
  * Finds transcripts in project dirs whose mtime moved, re-stamps the ended sessions and refreshes those
  * whose files changed, and forgets sessions with nothing inside the horizon.
  */
-async function fullCheck(ledger: Ledger, live: ReadonlyMap<string, string>, now: number, refresh: (id: string, transcript: string) => Promise<void>): Promise<void> {
+async function fullCheck(ledger: Ledger, live: Readonly<Record<string, string>>, now: number, refresh: (id: string, transcript: string) => Promise<void>): Promise<void> {
   const fs = await import("node:fs");
   const projects = `${ledger.configDir}/projects`;
   // Symlink loops, unreadable dirs and the like read as absent (statSync throws for all but ENOENT).
@@ -147,7 +166,7 @@ async function fullCheck(ledger: Ledger, live: ReadonlyMap<string, string>, now:
       if (ledger.dirs[dir] === m) continue;
       for (const file of listTranscripts(fs, dir)) {
         const id = file.slice(0, -".jsonl".length);
-        if (ledger.groups[id] !== undefined || live.has(id)) continue;
+        if (ledger.groups[id] !== undefined || live[id] !== undefined) continue;
         const full = `${dir}/${file}`;
         const found = stat(full);
         if (found?.isFile() && found.mtimeMs >= now - HORIZON_MS) await refresh(id, full);
@@ -174,28 +193,52 @@ function listTranscripts(fs: typeof import("node:fs"), dir: string): string[] {
 }
 
 /**
- * Line 1: version, config dir and a hash of line 2; line 2: the ledger. The body is ours and written
- * atomically, so a matching hash stands in for validating it field by field (too slow for a month of
- * buckets); a mismatch, a torn or foreign file reads as no ledger and is rebuilt.
+ * Line 1: version, config dir, when it was checked, the live sessions then, and hashes of lines 2 and
+ * 3; line 2: the ended sessions' facts (what a warm call needs); line 3: the ledger itself. Both are
+ * ours and written atomically, so a matching hash stands in for validating them field by field (too
+ * slow for a month of buckets); a mismatch, a torn or foreign file reads as no ledger and is rebuilt.
  */
-async function loadLedger(path: string, configDir: string): Promise<Ledger | undefined> {
+async function loadLedger(path: string, configDir: string): Promise<{ head?: LedgerHead; summary(): LedgerFacts | undefined; ledger(): Ledger | undefined }> {
+  let text = "";
   try {
-    const text = await Bun.file(path).text();
-    const newline = text.indexOf("\n");
-    const head = v.safeParse(LedgerHeadSchema, JSON.parse(text.slice(0, newline)));
-    const body = text.slice(newline + 1);
-    if (!head.success || head.output.configDir !== configDir || head.output.bodyHash !== hashOf(body)) return undefined;
-    return JSON.parse(body) as Ledger;
+    text = await Bun.file(path).text();
   } catch {
-    return undefined;
+    // none yet, or not a file
   }
+  const [first = "", second = "", third = ""] = text.split("\n", 3);
+  let head: LedgerHead | undefined;
+  try {
+    const parsed = v.safeParse(LedgerHeadSchema, JSON.parse(first));
+    head = parsed.success && parsed.output.configDir === configDir ? parsed.output : undefined;
+  } catch {
+    // torn or garbage: rebuilt
+  }
+  const parse = <T>(line: string, hash: string | undefined): T | undefined => {
+    if (!head || hash !== hashOf(line)) return undefined;
+    try {
+      return JSON.parse(line) as T;
+    } catch {
+      return undefined;
+    }
+  };
+  return { head, summary: () => parse<LedgerFacts>(second, head?.summaryHash), ledger: () => parse<Ledger>(third, head?.bodyHash) };
 }
 
-const LedgerHeadSchema = v.object({ version: v.literal(LEDGER_VERSION), configDir: v.string(), bodyHash: v.string() });
-const hashOf = (body: string) => Bun.hash.wyhash(body).toString(36);
+const LedgerHeadSchema = v.object({
+  version: v.literal(LEDGER_VERSION),
+  configDir: v.string(),
+  checkedAt: v.number(),
+  live: v.record(v.string(), v.string()),
+  summaryHash: v.string(),
+  bodyHash: v.string(),
+});
+type LedgerHead = v.InferOutput<typeof LedgerHeadSchema>;
+const hashOf = (line: string) => Bun.hash.wyhash(line).toString(36);
 
-async function saveLedger(path: string, ledger: Ledger): Promise<void> {
-  const body = `${JSON.stringify(ledger)}\n`;
+async function saveLedger(path: string, ledger: Ledger, live: Readonly<Record<string, string>>, facts: LedgerFacts): Promise<void> {
+  const summary = JSON.stringify(facts);
+  const body = JSON.stringify(ledger);
+  const head: LedgerHead = { version: LEDGER_VERSION, configDir: ledger.configDir, checkedAt: ledger.checkedAt, live, summaryHash: hashOf(summary), bodyHash: hashOf(body) };
   // Like the session caches: a ledger that cannot be written costs the next call a rebuild, not its answer.
-  await writeFileAtomic(path, `${JSON.stringify({ version: LEDGER_VERSION, configDir: ledger.configDir, bodyHash: hashOf(body) })}\n${body}`).catch(() => {});
+  await writeFileAtomic(path, `${JSON.stringify(head)}\n${summary}\n${body}\n`).catch(() => {});
 }

@@ -113,6 +113,22 @@ describe("the usage ledger", () => {
     expect((await usageAt(home, now + FULL_CHECK_MS)).month.tokens.output).toBe(105);
   });
 
+  test("a warm call needs only the ledger's first two lines; the groups below are read to change something", async () => {
+    const home = makeHome();
+    transcript(home, "-w-a", ID(1), line("a1", 100, "2026-11-21T10:05:00Z"));
+    const now = T("2026-11-21T10:30:00Z");
+    await usageAt(home, now);
+    const path = ledgerPath(cacheDir(home.env), home.claude);
+    const [head, summary] = readFileSync(path, "utf8").split("\n");
+    const broken = `${head}\n${summary}\n{"not":"the groups"}\n`;
+    writeFileSync(path, broken);
+    expect((await usageAt(home, now + 1000)).month.tokens.output).toBe(100);
+    expect(readFileSync(path, "utf8")).toBe(broken);
+    // At the minute's check the groups are needed, found broken, and rebuilt from the transcripts.
+    expect((await usageAt(home, now + FULL_CHECK_MS)).month.tokens.output).toBe(100);
+    expect(v.safeParse(LedgerSchema, ledger(home)).success).toBe(true);
+  });
+
   test("a transcript written with no probe (claude -p) is found at the next check; an old one is not", async () => {
     const home = makeHome();
     transcript(home, "-w-a", ID(1), line("a1", 1, "2026-11-21T10:05:00Z"));
@@ -152,7 +168,7 @@ describe("the usage ledger", () => {
     expect((await usageAt(home, now)).month.tokens.output).toBe(33);
     const path = ledgerPath(cacheDir(home.env), home.claude);
     expect(v.safeParse(LedgerSchema, ledger(home)).success).toBe(true);
-    for (const junk of ["", "{", "\u0000\u0001binary", `${readFileSync(path, "utf8").split("\n")[0]}\n{"groups":{}}\n`]) {
+    for (const junk of ["", "{", "\u0000\u0001binary", `${readFileSync(path, "utf8").split("\n")[0]}\n{"buckets":[]}\n{"groups":{}}\n`]) {
       writeFileSync(path, junk);
       expect((await usageAt(home, now + 1)).month.tokens.output).toBe(33);
       expect(v.safeParse(LedgerSchema, ledger(home)).success).toBe(true);
@@ -165,5 +181,5 @@ describe("the usage ledger", () => {
 
 function ledger(home: TestHome) {
   const text = readFileSync(ledgerPath(cacheDir(home.env), home.claude), "utf8");
-  return JSON.parse(text.split("\n")[1] as string);
+  return JSON.parse(text.split("\n")[2] as string);
 }
