@@ -18,3 +18,32 @@ export async function writeFileAtomic(path: string, data: string): Promise<void>
     throw error;
   }
 }
+
+const TEMP_NAME = /^\.\d+\.[0-9a-z]*\.tmp$/;
+// No write takes a minute: a temp file that old belongs to a writer that is gone.
+const ABANDONED_TEMP_MS = 60_000;
+
+/**
+ * Removes the temp files writeFileAtomic left in `dir` more than a minute ago. A writer killed between
+ * writing its temp file and renaming it (kill -9, Ctrl-C during a prompt) leaves one behind: nothing
+ * reads them, but nothing removed them either, and test/faults saw one for about half the kills aimed
+ * at a cache write. Cheap enough for a cold rebuild (one readdir), not for every call.
+ */
+export async function removeAbandonedTemps(dir: string, now = Date.now()): Promise<void> {
+  const fs = await import("node:fs");
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!TEMP_NAME.test(name)) continue;
+    try {
+      const stat = fs.statSync(`${dir}/${name}`, { throwIfNoEntry: false });
+      if (stat?.isFile() && stat.mtimeMs < now - ABANDONED_TEMP_MS) fs.rmSync(`${dir}/${name}`, { force: true });
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+}

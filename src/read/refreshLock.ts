@@ -1,3 +1,4 @@
+import { removeAbandonedTemps } from "../atomicWrite.ts";
 import { processInfo } from "./liveness.ts";
 
 /**
@@ -20,6 +21,8 @@ export async function tryLock(cacheFile: string, now = Date.now()): Promise<Refr
     try {
       fs.mkdirSync(cacheFile.slice(0, cacheFile.lastIndexOf("/")), { recursive: true, mode: 0o700 });
       fs.writeFileSync(path, mine, { flag: "wx", mode: 0o600 });
+      // A rebuild is rare enough to sweep the cache dir of temp files killed writers left.
+      await removeAbandonedTemps(cacheFile.slice(0, cacheFile.lastIndexOf("/")));
       return {
         release() {
           try {

@@ -192,7 +192,7 @@ async function refreshTokens(owner: TranscriptOwner, path: string, primary: stri
     configDir: owner.configDir,
     sessionId: owner.sessionId,
     watch,
-    stamp: await stampOf(watch),
+    stamp: await stampOf(watch, cache),
     updatedAt: transcript === undefined ? owner.updatedAt : undefined,
     ...result,
     buckets,
@@ -206,10 +206,22 @@ async function refreshTokens(owner: TranscriptOwner, path: string, primary: stri
 /**
  * What a path looks like now: a file by device, inode and size (an append changes the size, a
  * replacement the inode), a folder by its mtime (a new entry changes it), a missing path as "-".
+ * With `read`, the files and folders it holds are stamped as they were when read, not as they are
+ * now: a row Claude Code appends while a refresh reads must leave the stamp unmatched, or the next
+ * call would take the totals without it as current (the real-CLI e2e test caught that).
  */
-export async function stampOf(paths: readonly string[]): Promise<string> {
-  const stats = await Promise.all(paths.map((p) => (p === "" ? undefined : statOf(p))));
-  return stats.map((s) => (s === undefined ? "-" : s.isDirectory ? `d${s.mtimeMs}` : `${s.dev}:${s.ino}:${s.size}`)).join(" ");
+export async function stampOf(paths: readonly string[], read?: SessionCache): Promise<string> {
+  const stats = await Promise.all(paths.map((p) => (p === "" || read?.files[p] || read?.dirs[p] !== undefined ? undefined : statOf(p))));
+  return paths
+    .map((p, i) => {
+      const cursor = read?.files[p];
+      if (cursor) return `${cursor.dev}:${cursor.ino}:${cursor.size}`;
+      const mtime = read?.dirs[p];
+      if (mtime !== undefined) return `d${mtime}`;
+      const s = stats[i];
+      return s === undefined ? "-" : s.isDirectory ? `d${s.mtimeMs}` : `${s.dev}:${s.ino}:${s.size}`;
+    })
+    .join(" ");
 }
 
 /** The stored totals still hold: same transcript folder, same probe while none exists, nothing watched changed. */

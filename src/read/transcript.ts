@@ -217,11 +217,15 @@ export function usageRow(json: unknown): UsageRow | undefined {
   };
 }
 
+const MAX_EPOCH_SECONDS = 1e11;
+
 /** A rate-limit error row's limit and reset time (format doc §4); resetsAt is in epoch seconds there. */
 function limitHit(json: Record<string, unknown>): LimitHit | undefined {
   if (json.error !== "rate_limit" || !isRecord(json.quotaLimits) || typeof json.timestamp !== "string") return undefined;
   const { rateLimitType, resetsAt } = json.quotaLimits;
   const at = isoUtcMs(json.timestamp);
-  if (typeof rateLimitType !== "string" || typeof resetsAt !== "number" || !Number.isFinite(resetsAt) || at === undefined) return undefined;
+  // Epoch seconds of a plausible date: 1e308 would become Infinity in ms, stored as null, and the
+  // summary holding it would fail its schema on every call (test/fuzz found the like for usage counts).
+  if (typeof rateLimitType !== "string" || typeof resetsAt !== "number" || !(resetsAt > 0 && resetsAt < MAX_EPOCH_SECONDS) || at === undefined) return undefined;
   return { kind: rateLimitType, resetsAt: resetsAt * 1000, at };
 }

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { writeFileAtomic } from "../atomicWrite.ts";
+import { removeAbandonedTemps, writeFileAtomic } from "../atomicWrite.ts";
 import type { Session } from "../derive/sessions.ts";
 import { type LimitHit, LimitHitSchema } from "../derive/tokens.ts";
 import type { LedgerFacts } from "../derive/usageReport.ts";
@@ -105,7 +105,7 @@ async function updateLedger(configDir: string, live: Readonly<Record<string, str
     ledger.groups[id] = { transcript, live: true, watch: [], stamp: "", buckets: [] };
   }
   if (now - ledger.checkedAt >= FULL_CHECK_MS || now < ledger.checkedAt) {
-    await fullCheck(ledger, live, now, refresh);
+    await fullCheck(ledger, live, now, refresh, path.slice(0, path.lastIndexOf("/")));
     ledger.checkedAt = now;
   }
   // Here because the live sessions changed, a minute passed, or the file was unusable: all need a write.
@@ -133,8 +133,10 @@ function endedFacts(ledger: Ledger): LedgerFacts {
  * Finds transcripts in project dirs whose mtime moved, re-stamps the ended sessions and refreshes those
  * whose files changed, and forgets sessions with nothing inside the horizon.
  */
-async function fullCheck(ledger: Ledger, live: Readonly<Record<string, string>>, now: number, refresh: (id: string, transcript: string) => Promise<void>): Promise<void> {
+async function fullCheck(ledger: Ledger, live: Readonly<Record<string, string>>, now: number, refresh: (id: string, transcript: string) => Promise<void>, dir: string): Promise<void> {
   const fs = await import("node:fs");
+  // Once a minute is rare enough to sweep the temp files of writers killed before their rename.
+  await removeAbandonedTemps(dir, now);
   const projects = `${ledger.configDir}/projects`;
   // Symlink loops, unreadable dirs and the like read as absent (statSync throws for all but ENOENT).
   const stat = (p: string) => {

@@ -3,7 +3,7 @@ import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, 
 import { dirname, join } from "node:path";
 import { encodeProjectDir } from "../../src/discover/projectDir.ts";
 import { cacheDir } from "../../src/env.ts";
-import { readSessionTokens } from "../../src/read/sessionTokens.ts";
+import { readSessionTokens, stampOf } from "../../src/read/sessionTokens.ts";
 import { CACHE_VERSION, SessionCacheSchema, bodyHash, cachePath } from "../../src/read/tokenCache.ts";
 import * as v from "valibot";
 import { type TestHome, makeHome } from "../helpers/home.ts";
@@ -204,5 +204,21 @@ describe("the cache file", () => {
     const want = naiveTotals([source]);
     expect((await read()).tokens).toMatchObject(want);
     expect(want).toEqual({ input: 26, cacheWrite: 5318, cacheRead: 70000, output: 183 });
+  });
+});
+
+describe("the stamp", () => {
+  // A row appended while a refresh reads: the refresh read up to the size it saw, so its stamp must say
+  // that size, not the size after the append, or the next call would take the short totals as current.
+  test("is of the files and folders as read, not as they are after", async () => {
+    const home = makeHome();
+    const file = join(home.root, "t.jsonl");
+    const dir = join(home.root, "subagents");
+    writeFileSync(file, "0123456789");
+    mkdirSync(dir);
+    const s = statSync(file);
+    const read: v.InferOutput<typeof SessionCacheSchema> = { version: CACHE_VERSION, configDir: "", sessionId: "", dirs: { [dir]: 1 }, files: { [file]: { dev: s.dev, ino: s.ino, size: 4, offset: 4, tally: { tokens: { input: 0, cacheWrite: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 0 }, costUSD: 0, estimated: false, recent: [], buckets: [] } } }, mainIds: "" };
+    expect(await stampOf([file, dir], read)).toBe(`${s.dev}:${s.ino}:4 d1`);
+    expect(await stampOf([file, dir])).toBe(`${s.dev}:${s.ino}:10 d${statSync(dir).mtimeMs}`);
   });
 });

@@ -2,9 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { UsageRow } from "../../src/derive/tokens.ts";
-import { MAX_LINE_BYTES, scanTranscript } from "../../src/read/transcript.ts";
+import { MAX_LINE_BYTES, scanTranscript, usageRow } from "../../src/read/transcript.ts";
 import { makeHome } from "../helpers/home.ts";
-import { assistantLine, metadataLines, taskResultLine } from "../helpers/rows.ts";
+import { assistantLine, metadataLines, rateLimitLine, taskResultLine } from "../helpers/rows.ts";
 
 async function scan(path: string, start = 0): Promise<{ rows: UsageRow[]; offset: number }> {
   const rows: UsageRow[] = [];
@@ -83,5 +83,15 @@ describe("scanTranscript", () => {
 
   test("empty file and empty range", async () => {
     expect(await scan(file(""))).toEqual({ rows: [], offset: 0 });
+  });
+});
+
+describe("rate-limit rows", () => {
+  const row = (resetsAt: unknown) => usageRow(JSON.parse(rateLimitLine("2026-11-21T10:20:00.000Z", 0).replace('"resetsAt":0', `"resetsAt":${JSON.stringify(resetsAt)}`)));
+  test("their limit and reset time are read, in ms", () => {
+    expect(row(1795320000)?.limit).toEqual({ kind: "five_hour", resetsAt: 1795320000_000, at: Date.UTC(2026, 10, 21, 10, 20) });
+  });
+  test("a reset time that is no date (huge, negative, a string) is no limit, and never Infinity in the cache", () => {
+    for (const bad of [1e308, -5, 0, "1795320000", null]) expect(row(bad)?.limit).toBeUndefined();
   });
 });

@@ -1,0 +1,105 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as v from "valibot";
+import { CACHE_VERSION, SessionCacheSchema, SummarySchema, bodyHash } from "../../src/read/tokenCache.ts";
+
+/**
+ * Why a session cache file's text would not be used as is, or undefined when it is whole: a summary
+ * line and a cursor body that both hold to their schemas, for the same session, with the body's hash.
+ * Stricter than the loader (which only checks the body's hash), so a torn or mixed write cannot pass.
+ */
+export function cacheProblem(text: string): string | undefined {
+  const lines = text.split("\n");
+  if (lines.length !== 3 || lines[2] !== "") return `${lines.length - 1} lines, or no final newline`;
+  const [head, body] = lines as [string, string];
+  let summary: unknown;
+  let cursors: unknown;
+  try {
+    summary = JSON.parse(head);
+    cursors = JSON.parse(body);
+  } catch (error) {
+    return `not JSON: ${(error as Error).message}`;
+  }
+  const s = v.safeParse(SummarySchema, summary);
+  if (!s.success) return `summary: ${v.summarize(s.issues).split("\n")[0]}`;
+  const c = v.safeParse(SessionCacheSchema, cursors);
+  if (!c.success) return `cursors: ${v.summarize(c.issues).split("\n")[0]}`;
+  if (s.output.bodyHash !== bodyHash(`${body}\n`)) return "body hash does not match";
+  if (s.output.sessionId !== c.output.sessionId || s.output.configDir !== c.output.configDir) return "summary and cursors of different sessions";
+  return undefined;
+}
+
+export const cacheFolder = (cacheRoot: string): string => join(cacheRoot, "ccpulse", `sessions-v${CACHE_VERSION}`);
+
+/**
+ * For the other files ccpulse keeps next to the session caches (the usage ledger, status-line
+ * records): every line is JSON, and the hashes a first line holds match their lines (the ledger's
+ * summaryHash line 2 and bodyHash line 3). Any writer that tore a file, or mixed two, fails this.
+ */
+export function framingProblem(text: string): string | undefined {
+  const lines = text.split("\n").filter((l) => l !== "");
+  let head: { summaryHash?: unknown; bodyHash?: unknown } | null;
+  try {
+    head = JSON.parse(lines[0] ?? "");
+    for (const line of lines.slice(1)) JSON.parse(line);
+  } catch (error) {
+    return `not JSON: ${(error as Error).message}`;
+  }
+  if (typeof head?.summaryHash === "string") {
+    if (head.summaryHash !== bodyHash(lines[1] ?? "")) return "summary hash does not match";
+    if (head.bodyHash !== bodyHash(lines[2] ?? "")) return "body hash does not match";
+  } else if (typeof head?.bodyHash === "string" && head.bodyHash !== bodyHash(text.slice(text.indexOf("\n") + 1))) return "body hash does not match";
+  return undefined;
+}
+
+export interface CacheScan {
+  /** Cache files read and found whole. */
+  readonly valid: number;
+  /** `<file>: <problem>` for each one that was not. */
+  readonly problems: string[];
+  /** Names of the other entries: temp files and locks. */
+  readonly others: string[];
+}
+
+/**
+ * Reads every file ccpulse keeps under `cacheRoot`/ccpulse once: session caches against their schemas
+ * (cacheProblem), the rest for whole JSON (framingProblem). A file renamed away between listing and
+ * reading is skipped.
+ */
+export function scanCaches(cacheRoot: string): CacheScan {
+  const root = join(cacheRoot, "ccpulse");
+  const sessions = cacheFolder(cacheRoot);
+  let valid = 0;
+  const problems: string[] = [];
+  const others: string[] = [];
+  let dirs: string[];
+  try {
+    dirs = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(root, d.name));
+  } catch {
+    return { valid, problems, others };
+  }
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (!name.endsWith(".json") || name.startsWith(".")) {
+        others.push(name);
+        continue;
+      }
+      let text: string;
+      try {
+        text = readFileSync(join(dir, name), "utf8");
+      } catch {
+        continue;
+      }
+      const problem = dir === sessions ? cacheProblem(text) : framingProblem(text);
+      if (problem) problems.push(`${dir.slice(root.length + 1)}/${name}: ${problem}`);
+      else valid++;
+    }
+  }
+  return { valid, problems, others };
+}
