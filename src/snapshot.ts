@@ -1,7 +1,8 @@
 import { configDirs } from "./discover/configDirs.ts";
 import { type ProbeFile, probeFiles } from "./discover/probeFiles.ts";
 import { type Session, type StateCounts, countStates, sortSessions, totalCost, totalTokens, uniqueSessions } from "./derive/sessions.ts";
-import { cacheWarmth } from "./derive/cacheWarmth.ts";
+import { cacheWarmth, preferReported } from "./derive/cacheWarmth.ts";
+import type { StatuslineRecord } from "./read/statusline.ts";
 import { sessionState } from "./derive/state.ts";
 import type { Tokens } from "./derive/tokens.ts";
 import { type Env, cacheDir } from "./env.ts";
@@ -80,6 +81,10 @@ async function inspect(file: ProbeFile, domain: string): Promise<Found | undefin
   const liveness = judgeLiveness(read.probe, domain, info);
   return liveness === "dead" ? undefined : { file, probe: read.probe, liveness };
 }
+
+/** The snapshot with each session's prompt-cache warmth as Claude Code last reported it, where fresh. */
+export const withReportedWarmth = (snapshot: Snapshot, records: readonly StatuslineRecord[]): Snapshot =>
+  records.length === 0 ? snapshot : { ...snapshot, sessions: preferReported(snapshot.sessions, records, snapshot.generatedAt) };
 
 /** The snapshot without one session (Claude Code's own bar shows the others). */
 export function othersThan(snapshot: Snapshot, sessionId: string | undefined): Snapshot {

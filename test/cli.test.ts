@@ -166,6 +166,25 @@ describe("statusline", () => {
   const input = (sessionId: string, used = 42.5) =>
     JSON.stringify({ session_id: sessionId, cost: { total_cost_usd: 0.044354 }, rate_limits: { five_hour: { used_percentage: used, resets_at: resets() }, seven_day: { used_percentage: 12, resets_at: resets() + 86400 } } });
 
+  test("the prompt-cache expiry Claude Code reports wins over the transcript's, in json and {cache}", async () => {
+    const home = makeHome();
+    const s = spawnSleeper();
+    const sid = "88888888-0000-4000-8000-000000000003";
+    const dir = join(home.claude, "projects", encodeProjectDir("/w/c"));
+    mkdirSync(dir, { recursive: true });
+    // The transcript says: last reply 30 s ago, 5-minute cache.
+    writeFileSync(join(dir, `${sid}.jsonl`), `${assistantLine("m1", "r1", { output: 5 }, { at: new Date(Date.now() - 30_000).toISOString() })}\n`);
+    writeProbe(home, s.pid, liveProbe(s, { sessionId: sid, cwd: "/w/c", status: "idle", name: "cachey" }));
+    const transcriptView = JSON.parse((await runBinary(home, ["json"])).stdout).sessions[0].cache;
+    expect(transcriptView).toMatchObject({ state: "warm", ttlSeconds: 300 });
+    // Claude Code reports a 1-hour cache expiring in 50 minutes.
+    const expires = Math.floor(Date.now() / 1000) + 3000;
+    expect((await statusline(home, JSON.stringify({ session_id: sid, prompt_cache: { warm: true, ttl: "1h", expires_at: expires } }))).code).toBe(0);
+    const reported = JSON.parse((await runBinary(home, ["json"])).stdout).sessions[0].cache;
+    expect(reported).toEqual({ state: "warm", ttlSeconds: 3600, expiresAt: new Date(expires * 1000).toISOString() });
+    expect((await runBinary(home, ["compact", "--template={cache}"])).stdout).toMatch(/^◷ cachey (49|50)m\n$/);
+  });
+
   test("shows the other sessions, the windows and this session's cost; json then reports the windows", async () => {
     const home = makeHome();
     const [me, other] = [spawnSleeper(), spawnSleeper()];

@@ -6,7 +6,7 @@ import { loadRecords } from "../read/statusline.ts";
 import { COMPACT_FIELDS, type CompactField, type CompactOptions, defaultCompactOptions, renderCompact, renderField, renderWindowMark } from "../render/compact.ts";
 import { GLYPH, TMUX_STYLE, type Target, type TmuxStyles, safeTmuxStyle } from "../render/segments.ts";
 import { cleanText } from "../render/text.ts";
-import { takeSnapshot } from "../snapshot.ts";
+import { takeSnapshot, withReportedWarmth } from "../snapshot.ts";
 import { type Command, type FlagSpec, TEMPLATE_FLAG, USAGE_FLAGS, settingsFor, usageFor } from "./command.ts";
 import type { Config } from "../read/config.ts";
 import { LIMIT_FIELDS, TOKEN_FIELDS, USAGE_FIELDS } from "../render/fields.ts";
@@ -48,10 +48,13 @@ export const compact: Command = {
     const options = compactOptions(args, config, template);
     const uses = (fields: readonly string[]) => (field !== undefined && fields.includes(field)) || templateUses(template, fields);
     const wantsLimits = args.flags.has("limits") || uses(LIMIT_FIELDS);
-    const [snapshot, records] = await Promise.all([
+    // The records also hold Claude Code's own prompt-cache expiry, which {cache} prefers.
+    const wantsCache = options.cache || uses(["cache"]);
+    const [taken, records] = await Promise.all([
       takeSnapshot(env, { tokens: options.tokens || options.cost || options.cache || uses(TOKEN_FIELDS) }),
-      wantsLimits ? loadRecords(cacheDir(env)) : [],
+      wantsLimits || wantsCache ? loadRecords(cacheDir(env)) : [],
     ]);
+    const snapshot = wantsCache ? withReportedWarmth(taken, records) : taken;
     const limits = wantsLimits ? latestRateLimits(records, snapshot.generatedAt) : undefined;
     const usage = uses(USAGE_FIELDS) ? await usageFor(env, snapshot, settings, limits ?? {}) : undefined;
     if (field) return renderField(snapshot, field, limits, usage);

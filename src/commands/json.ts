@@ -2,7 +2,7 @@ import { latestRateLimits } from "../derive/rateLimits.ts";
 import { cacheDir } from "../env.ts";
 import { loadRecords } from "../read/statusline.ts";
 import { renderJson } from "../render/json.ts";
-import { takeSnapshot } from "../snapshot.ts";
+import { takeSnapshot, withReportedWarmth } from "../snapshot.ts";
 import { type Command, USAGE_FLAGS, settingsFor, usageFor } from "./command.ts";
 
 export const json: Command = {
@@ -12,7 +12,8 @@ export const json: Command = {
   flags: { pretty: { help: "indent the output" }, ...USAGE_FLAGS },
   quietOnError: false,
   async run(args, env) {
-    const [settings, snapshot, records] = await Promise.all([settingsFor(args, env), takeSnapshot(env, { tokens: true }), loadRecords(cacheDir(env))]);
+    const [settings, taken, records] = await Promise.all([settingsFor(args, env), takeSnapshot(env, { tokens: true }), loadRecords(cacheDir(env))]);
+    const snapshot = withReportedWarmth(taken, records);
     const limits = latestRateLimits(records, snapshot.generatedAt);
     return renderJson(snapshot, args.flags.has("pretty"), await usageFor(env, snapshot, settings, limits));
   },

@@ -3,7 +3,7 @@ import { latestRateLimits } from "../derive/rateLimits.ts";
 import { type Env, cacheDir } from "../env.ts";
 import { loadRecords } from "../read/statusline.ts";
 import { type Paint, noPaint, renderTable } from "../render/table.ts";
-import { takeSnapshot } from "../snapshot.ts";
+import { takeSnapshot, withReportedWarmth } from "../snapshot.ts";
 import { type Command, USAGE_FLAGS, settingsFor, usageFor } from "./command.ts";
 
 export const list: Command = {
@@ -18,13 +18,14 @@ export const list: Command = {
   quietOnError: false,
   async run(args, env) {
     const color = args.flags.has("no-color") ? "never" : ((args.flags.get("color") as string | undefined) ?? "auto");
-    const [settings, snapshot, searched, paint, records] = await Promise.all([
+    const [settings, taken, searched, paint, records] = await Promise.all([
       settingsFor(args, env),
       takeSnapshot(env, { tokens: true }),
       configDirs(env),
       painter(color, env),
       loadRecords(cacheDir(env)),
     ]);
+    const snapshot = withReportedWarmth(taken, records);
     const limits = latestRateLimits(records, snapshot.generatedAt);
     return renderTable(snapshot, paint, searched, limits, await usageFor(env, snapshot, settings, limits));
   },

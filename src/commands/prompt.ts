@@ -1,5 +1,5 @@
 import { type PromptShell, renderPrompt } from "../render/prompt.ts";
-import { takeSnapshot } from "../snapshot.ts";
+import { takeSnapshot, withReportedWarmth } from "../snapshot.ts";
 import { latestRateLimits } from "../derive/rateLimits.ts";
 import { cacheDir } from "../env.ts";
 import { loadRecords } from "../read/statusline.ts";
@@ -22,10 +22,11 @@ export const prompt: Command = {
     const shell = (args.flags.get("shell") as PromptShell | undefined) ?? "plain";
     const settings = await settingsFor(args, env, "prompt");
     const { config, template } = settings;
-    const [snapshot, records] = await Promise.all([
+    const [taken, records] = await Promise.all([
       takeSnapshot(env, { tokens: templateUses(template, TOKEN_FIELDS) }),
-      templateUses(template, LIMIT_FIELDS) ? loadRecords(cacheDir(env)) : [],
+      templateUses(template, [...LIMIT_FIELDS, "cache"]) ? loadRecords(cacheDir(env)) : [],
     ]);
+    const snapshot = withReportedWarmth(taken, records);
     const glyphs = { ...GLYPHS, ...Object.fromEntries(Object.entries(config.glyphs ?? {}).filter(([, g]) => g !== undefined)) };
     const limits = latestRateLimits(records, snapshot.generatedAt);
     const usage = templateUses(template, USAGE_FIELDS) ? await usageFor(env, snapshot, settings, limits) : undefined;

@@ -1,3 +1,5 @@
+import type { StatuslineRecord } from "../read/statusline.ts";
+import { FRESH_MS } from "./rateLimits.ts";
 import type { CacheTtl } from "./tokens.ts";
 
 /**
@@ -22,6 +24,32 @@ export function cacheWarmth(lastReply: { readonly at: string; readonly ttl: Cach
   const ttlSeconds = TTL_SECONDS[lastReply.ttl];
   const expiresAt = at + ttlSeconds * 1000;
   return { state: ended ? "ended" : now < expiresAt ? "warm" : "expired", ttlSeconds, expiresAt };
+}
+
+const TTL_WORDS: Record<string, number> = { "5m": 300, "1h": 3600 };
+
+/**
+ * Sessions' warmth as Claude Code itself reported it to `ccpulse statusline` (its prompt_cache
+ * expires_at and ttl), where that report is fresh and not older than the last reply the transcript
+ * shows; otherwise as derived from the transcript.
+ */
+export function preferReported<S extends { readonly sessionId?: string; readonly cache?: Warmth }>(sessions: readonly S[], records: readonly StatuslineRecord[], now: number): S[] {
+  const newest = new Map<string, StatuslineRecord>();
+  for (const r of records) {
+    const id = r.input.session_id;
+    if (id === undefined || r.input.prompt_cache?.expires_at === undefined || now - r.recordedAt > FRESH_MS) continue;
+    if ((newest.get(id)?.recordedAt ?? -1) < r.recordedAt) newest.set(id, r);
+  }
+  return sessions.map((s) => {
+    const r = s.sessionId === undefined ? undefined : newest.get(s.sessionId);
+    const pc = r?.input.prompt_cache;
+    if (!r || pc?.expires_at === undefined) return s;
+    const lastReply = s.cache ? s.cache.expiresAt - s.cache.ttlSeconds * 1000 : undefined;
+    if (lastReply !== undefined && r.recordedAt < lastReply) return s;
+    const expiresAt = pc.expires_at * 1000;
+    const ttlSeconds = typeof pc.ttl === "number" ? pc.ttl : (TTL_WORDS[pc.ttl ?? ""] ?? s.cache?.ttlSeconds ?? 300);
+    return { ...s, cache: { state: now < expiresAt ? "warm" : "expired", ttlSeconds, expiresAt } };
+  });
 }
 
 const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3})\d*)?Z$/;

@@ -16,7 +16,8 @@ export const StatuslineInputSchema = v.object({
   model: lenient(v.object({ id: text, display_name: text })),
   cost: lenient(v.object({ total_cost_usd: num })),
   context_window: lenient(v.object({ total_input_tokens: num, context_window_size: num, used_percentage: num })),
-  prompt_cache: lenient(v.object({ warm: lenient(v.boolean()), expires_at: num })),
+  // ttl: "5m"/"1h" or seconds (the format doc lists the key, not its type); expires_at in epoch seconds.
+  prompt_cache: lenient(v.object({ warm: lenient(v.boolean()), ttl: lenient(v.union([v.pipe(v.number(), v.finite()), v.string()])), expires_at: num })),
   rate_limits: lenient(v.object({ five_hour: Limit, seven_day: Limit })),
 });
 export type StatuslineInput = v.InferOutput<typeof StatuslineInputSchema>;

@@ -1,5 +1,5 @@
-import { expect, test } from "bun:test";
-import { cacheWarmth, isoUtcMs } from "../../src/derive/cacheWarmth.ts";
+import { describe, expect, test } from "bun:test";
+import { type Warmth, cacheWarmth, isoUtcMs, preferReported } from "../../src/derive/cacheWarmth.ts";
 
 const at = "2026-11-21T10:00:00.000Z";
 const t0 = Date.UTC(2026, 10, 21, 10, 0, 0);
@@ -32,4 +32,24 @@ test.each([
 
 test.each(["2026-11-21 21:34:09Z", "2026-11-21T21:34:09+01:00", "2026-13-01T00:00:00Z", "", "x"])("isoUtcMs(%p) is undefined", (text) => {
   expect(isoUtcMs(text)).toBeUndefined();
+});
+
+describe("warmth Claude Code reported (statusline prompt_cache)", () => {
+  const NOW = Date.UTC(2026, 10, 21, 12, 0);
+  const record = (recordedAt: number, prompt_cache: Record<string, unknown>, session_id = "s1") => ({ version: 1 as const, recordedAt, input: { session_id, prompt_cache } });
+  // The transcript's view: last reply 11:58, 5-minute TTL, so warm until 12:03.
+  const session: { sessionId: string; cache: Warmth } = { sessionId: "s1", cache: { state: "warm", ttlSeconds: 300, expiresAt: NOW + 3 * 60_000 } };
+
+  test("a fresh report after the last reply wins: its expiry and TTL", () => {
+    const [s] = preferReported([session], [record(NOW - 60_000, { ttl: "1h", expires_at: (NOW + 59 * 60_000) / 1000 })], NOW);
+    expect(s?.cache).toEqual({ state: "warm", ttlSeconds: 3600, expiresAt: NOW + 59 * 60_000 });
+    const [seconds] = preferReported([session], [record(NOW - 60_000, { ttl: 600, expires_at: (NOW - 1000) / 1000 })], NOW);
+    expect(seconds?.cache).toEqual({ state: "expired", ttlSeconds: 600, expiresAt: NOW - 1000 });
+  });
+
+  test("a report older than the last reply, stale (over 10 minutes), of another session or without expires_at: the transcript's", () => {
+    for (const r of [record(NOW - 3 * 60_000, { expires_at: 1 }), record(NOW - 11 * 60_000, { expires_at: 1 }), record(NOW, { expires_at: 1 }, "s2"), record(NOW, { ttl: "1h" })]) {
+      expect(preferReported([session], [r], NOW)[0]).toBe(session);
+    }
+  });
 });
