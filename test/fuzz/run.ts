@@ -3,43 +3,27 @@
  * seed, printed when it fails, and `CCPULSE_FUZZ_SEED=<that seed>` makes it the first case of the next
  * run, so a failure replays exactly. The budget only decides how many cases run; nothing is timed.
  *
- *   CCPULSE_FUZZ_SECONDS  seconds per target (default 3; `make fuzz` runs 40)
+ *   CCPULSE_FUZZ_SECONDS  seconds per target (default 3; `make fuzz` runs 30)
  *   CCPULSE_FUZZ_SEED     the first case's seed (default: random, printed)
  *   CCPULSE_FUZZ_CASES    stop after this many cases (1 to replay one failure)
  */
 
-/** sfc32 seeded through splitmix32: 32-bit seeds are short to print and to paste back. */
+import { Random as Stream } from "../../bench/home/random.ts";
+
+/**
+ * The fuzz cases' randomness: bench/gen-home's sfc32 stream, seeded from a 32-bit number (short to
+ * print and to paste back), with the few draws mutations need.
+ */
 export class Random {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  private readonly stream: Stream;
 
   constructor(seed: number) {
-    let s = seed >>> 0;
-    const mix = () => {
-      s = (s + 0x9e3779b9) | 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.a = mix();
-    this.b = mix();
-    this.c = mix();
-    this.d = mix();
-    for (let i = 0; i < 12; i++) this.next();
+    this.stream = new Stream(`fuzz:${seed >>> 0}`);
   }
 
   /** A uint32. */
   next(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return t >>> 0;
+    return this.stream.next();
   }
 
   /** An integer in [0, n). */
