@@ -8,7 +8,10 @@ const JSON_VERSION = 1;
 
 // Strings from disk are made inert here too: `jq -r` prints them raw to a terminal.
 const clean = (s: string | undefined): string | null => (s === undefined ? null : cleanText(s, 4096));
-const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+// A probe can hold any number as a time (fuzzing wrote statusUpdatedAt 2^53 - 1); past the ±8.64e15 ms
+// a Date can hold, toISOString throws, so such a time is null like a missing one.
+const MAX_DATE_MS = 8.64e15;
+const iso = (ms: number | undefined): string | null => (ms === undefined || !(Math.abs(ms) <= MAX_DATE_MS) ? null : new Date(ms).toISOString());
 
 const warmthJson = (w: Warmth | undefined) => (w ? { state: w.state, ttlSeconds: w.ttlSeconds, expiresAt: iso(w.expiresAt) } : null);
 

@@ -193,3 +193,8 @@ describe("json", () => {
     expect(warm.sessions[0].cache).toEqual({ state: "warm", ttlSeconds: 3600, expiresAt: "2026-11-21T12:01:00.000Z" });
   });
 });
+
+test("json: a time past what a Date can hold (a probe's statusUpdatedAt of 2^53 - 1) is null, not a crash", () => {
+  const j = JSON.parse(renderJson(snapshotOf([session({ since: Number.MAX_SAFE_INTEGER, startedAt: -Number.MAX_SAFE_INTEGER })]), false));
+  expect([j.sessions[0].since, j.sessions[0].startedAt]).toEqual([null, null]);
+});
