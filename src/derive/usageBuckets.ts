@@ -17,7 +17,7 @@ const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 export const BucketSchema = v.tuple([v.pipe(v.number(), v.safeInteger()), v.number(), v.number(), count, count, count, count, count, v.number()]);
 export type Bucket = v.InferOutput<typeof BucketSchema>;
 
-export const quarterOf = (ms: number): number => Math.floor(ms / BUCKET_MS);
+const quarterOf = (ms: number): number => Math.floor(ms / BUCKET_MS);
 
 /**
  * Adds (sign 1) or takes back (sign -1) one reply's usage at time `at`. Buckets stay sorted by quarter;

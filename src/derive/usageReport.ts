@@ -4,7 +4,7 @@ import { type LocalDate, type Zone, addDays, billingMonth, isoDate, localDate, s
 import { type CacheTtl, type LimitHit, type Tokens, addTokens, tokenCount, zeroTokens } from "./tokens.ts";
 import { BUCKET_MS, type Bucket, bucketTokens } from "./usageBuckets.ts";
 
-export const WINDOW_MS = 5 * 3600_000;
+const WINDOW_MS = 5 * 3600_000;
 const HOUR_MS = 3600_000;
 
 /** Where the reports draw their lines; README: Configuration. */

@@ -17,7 +17,7 @@ import { readSessionTokens, stampOf } from "./sessionTokens.ts";
  */
 const LEDGER_VERSION = 2;
 // Long enough for any billing month plus the window reaching back into the previous one.
-export const HORIZON_MS = 35 * 86_400_000;
+const HORIZON_MS = 35 * 86_400_000;
 export const FULL_CHECK_MS = 60_000;
 
 const GroupSchema = v.object({
@@ -48,7 +48,7 @@ type Ledger = v.InferOutput<typeof LedgerSchema>;
 type EndedSession = LedgerFacts["ended"][number];
 
 // The longest prompt-cache TTL: after that an ended session has nothing left to show.
-export const ENDED_MS = 3600_000;
+const ENDED_MS = 3600_000;
 
 const SAFE_NAME = /^[A-Za-z0-9_-]{1,128}\.jsonl$/;
 
