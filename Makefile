@@ -18,7 +18,7 @@ node_modules/.installed: package.json
 # directory the prompt or tmux happens to be in. --bytecode: start-up without parsing the JS, measured
 # 8.1 → 5.5 ms for `ccpulse --version` (hello-world: 3.3 ms).
 dist/ccpulse: node_modules/.installed $(SOURCES)
-	$(BUN) build src/cli.ts --compile --minify --sourcemap --bytecode --format=esm \
+	$(BUN) build src/main.ts --compile --splitting --minify --sourcemap --bytecode --format=esm \
 	  --no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile $@
 
 check: node_modules/.installed

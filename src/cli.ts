@@ -10,6 +10,7 @@ import { list } from "./commands/list.ts";
 import { prompt } from "./commands/prompt.ts";
 import { setup } from "./commands/setup.ts";
 import { statusline } from "./commands/statusline.ts";
+import { answerFor, storeAnswer, watchEnv } from "./replay/record.ts";
 
 const COMMANDS: readonly Command[] = [list, compact, prompt, json, init, jump, pick, statusline, setup];
 const VALUE_FLAGS = new Set(COMMANDS.flatMap((c) => Object.entries(c.flags).filter(([, f]) => takesValue(f)).map(([n]) => n)));
@@ -55,7 +56,16 @@ async function main(argv: readonly string[]): Promise<number> {
     return command.quietOnError ? 0 : 2;
   }
   try {
-    await out(await command.run(args, process.env));
+    const startedAt = Date.now();
+    const watched = watchEnv(process.env);
+    const result = await command.run(args, watched.env);
+    const output = typeof result === "string" ? { text: result } : result;
+    await out(output.text);
+    if (output.replay) {
+      const { template, at, inputs } = output.replay;
+      const answer = answerFor({ argv, env: watched.read(), startedAt, at, text: template }, inputs);
+      if (answer) await storeAnswer(answer, process.env);
+    }
     return 0;
   } catch (error) {
     // One line, never a stack trace: this output may land in a status bar or a prompt.

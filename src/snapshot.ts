@@ -1,4 +1,4 @@
-import { configDirs } from "./discover/configDirs.ts";
+import { configDirInputs, configDirs } from "./discover/configDirs.ts";
 import { type ProbeFile, probeFiles } from "./discover/probeFiles.ts";
 import { type Session, type StateCounts, countStates, sortSessions, totalCost, totalTokens, uniqueSessions } from "./derive/sessions.ts";
 import { cacheWarmth, preferReported } from "./derive/cacheWarmth.ts";
@@ -14,6 +14,7 @@ import { type UsageReport, usageReport } from "./derive/usageReport.ts";
 import type { UsageChoices } from "./read/config.ts";
 import { readUsage } from "./read/usageLedger.ts";
 import { loadZone } from "./read/zone.ts";
+import type { Inputs } from "./replay/record.ts";
 
 export interface Snapshot {
   readonly generatedAt: number;
@@ -27,6 +28,8 @@ export interface SnapshotOptions {
   /** Read transcripts for token totals; compact and prompt without token fields skip it. */
   readonly tokens: boolean;
   readonly now?: number;
+  /** Gathers every path the snapshot is derived from, for a replayable answer (replay/record.ts). */
+  readonly inputs?: Inputs;
 }
 
 type Found = { readonly file: ProbeFile; readonly probe: Probe; readonly liveness: "live" | "foreign" };
@@ -34,11 +37,21 @@ type Found = { readonly file: ProbeFile; readonly probe: Probe; readonly livenes
 /** The pipeline: discover probe files → read and check them → derive states → read tokens of the survivors. */
 export async function takeSnapshot(env: Env, options: SnapshotOptions): Promise<Snapshot> {
   const generatedAt = options.now ?? Date.now();
+  const { inputs } = options;
   // Every await is a round trip through Bun's I/O threads: start the independent ones together.
   const domainRead = ownPidDomain();
-  const files = (await configDirs(env)).flatMap(probeFiles);
+  const dirs = await configDirs(env);
+  const files = dirs.flatMap(probeFiles);
   const domain = await domainRead;
   const found = (await Promise.all(files.map((file) => inspect(file, domain)))).filter((f) => f !== undefined);
+  if (inputs) {
+    // Own pid namespace (ownPidDomain; /proc/self/ns/pid looks new to every process, the namespace's
+    // init does not), which config dirs exist, which probes they hold, each probe, and each pid's
+    // process: /proc/<pid> is made anew for a new process, its exe is gone once it is a zombie.
+    inputs.add("/proc/1", "/etc/machine-id", ...configDirInputs(env), ...dirs.map((d) => `${d}/sessions`));
+    for (const file of files) inputs.add(file.path, `/proc/${file.pid}`, `/proc/${file.pid}/exe`);
+    for (const { file, liveness } of found) if (liveness === "live") inputs.present.add(`/proc/${file.pid}/exe`);
+  }
 
   const candidates = found.map(({ file, probe, liveness }) => ({
     ...sessionState(probe),
@@ -67,7 +80,11 @@ export async function takeSnapshot(env: Env, options: SnapshotOptions): Promise<
   // multiplies peak memory (the parsing is single-threaded JS either way).
   for (const [i, s] of unique.entries()) {
     const read = reads[i];
-    const { lastReply, watched: _, ...tokens } = read === undefined ? noTokens() : (read.current ?? (await read.refresh()));
+    const { lastReply, watched, stale, ...tokens } = read === undefined ? noTokens() : (read.current ?? (await read.refresh()));
+    if (inputs) {
+      inputs.add(...(watched?.watch ?? []));
+      if (stale) inputs.settled = false;
+    }
     sessions.push({ ...s, ...tokens, cache: cacheWarmth(lastReply, generatedAt) });
   }
   const sorted = sortSessions(sessions);

@@ -5,6 +5,7 @@ import type { UsageReport } from "../derive/usageReport.ts";
 import type { Env } from "../env.ts";
 import { cleanText } from "../render/text.ts";
 import { type Snapshot, takeUsage } from "../snapshot.ts";
+import type { Inputs } from "../replay/record.ts";
 import { BillingDaySchema, type Config, type UsageChoices, MonthlyWindowsSchema, TemplateSchema, TimeZoneSchema, envTemplate, loadConfig } from "../read/config.ts";
 
 /** What a flag accepts: nothing (a switch), one of a few words, or any value matching a pattern. */
@@ -21,7 +22,16 @@ export interface Command {
   readonly positionals?: readonly string[];
   /** Status-bar and prompt commands print nothing and exit 0 on failure: a broken prompt is worse than an empty one. */
   readonly quietOnError: boolean;
-  run(args: ParsedArgs, env: Env): Promise<string>;
+  run(args: ParsedArgs, env: Env): Promise<string | Output>;
+}
+
+/**
+ * A command's output, with what the same call may print again while `inputs` stay unchanged
+ * (replay/): `template` is the text with its ages still marked, as of `at`.
+ */
+export interface Output {
+  readonly text: string;
+  readonly replay?: { readonly template: string; readonly at: number; readonly inputs: Inputs };
 }
 
 /** The first problem with the flags given to `command`, as one line, or undefined. */

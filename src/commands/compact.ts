@@ -2,6 +2,9 @@ import type { ParsedArgs } from "../args.ts";
 import { latestRateLimits } from "../derive/rateLimits.ts";
 import { STATES, type State } from "../derive/state.ts";
 import { cacheDir } from "../env.ts";
+import { configPath } from "../read/config.ts";
+import { Inputs } from "../replay/record.ts";
+import { ageMark, drawAges } from "../replay/replay.ts";
 import { loadRecords } from "../read/statusline.ts";
 import { COMPACT_FIELDS, type CompactField, type CompactOptions, defaultCompactOptions, renderCompact, renderField, renderWindowMark } from "../render/compact.ts";
 import { GLYPH, TMUX_STYLE, type Target, type TmuxStyles, safeTmuxStyle } from "../render/segments.ts";
@@ -50,17 +53,27 @@ export const compact: Command = {
     const wantsLimits = args.flags.has("limits") || uses(LIMIT_FIELDS);
     // The records also hold Claude Code's own prompt-cache expiry, which {cache} prefers.
     const wantsCache = options.cache || uses(["cache"]);
+    const wantsUsage = uses(USAGE_FIELDS);
+    // Replayable while nothing read changes, unless it shows a time to come (a cache expiry, a reset,
+    // the window): those change with the clock alone.
+    const inputs = wantsLimits || wantsCache || wantsUsage ? undefined : new Inputs();
+    inputs?.add(configPath(env));
     const [taken, records] = await Promise.all([
-      takeSnapshot(env, { tokens: options.tokens || options.cost || options.cache || uses(TOKEN_FIELDS) }),
+      takeSnapshot(env, { tokens: options.tokens || options.cost || options.cache || uses(TOKEN_FIELDS), inputs }),
       wantsLimits || wantsCache ? loadRecords(cacheDir(env)) : [],
     ]);
     const snapshot = wantsCache ? withReportedWarmth(taken, records) : taken;
     const limits = wantsLimits ? latestRateLimits(records, snapshot.generatedAt) : undefined;
-    const usage = uses(USAGE_FIELDS) ? await usageFor(env, snapshot, settings, limits ?? {}) : undefined;
-    if (field) return renderField(snapshot, field, limits, usage);
+    const usage = wantsUsage ? await usageFor(env, snapshot, settings, limits ?? {}) : undefined;
     const window = args.flags.get("window");
-    if (typeof window === "string") return renderWindowMark(snapshot, window, target, options);
-    return renderCompact(snapshot, target, { ...options, limits, usage });
+    const render = (age?: (since: number) => string) => {
+      if (field) return renderField(snapshot, field, limits, usage);
+      if (typeof window === "string") return renderWindowMark(snapshot, window, target, options);
+      return renderCompact(snapshot, target, { ...options, limits, usage, age });
+    };
+    if (!inputs) return render();
+    const marked = render(ageMark);
+    return { text: drawAges(marked, snapshot.generatedAt), replay: { template: marked, at: snapshot.generatedAt, inputs } };
   },
 };
 

@@ -2,6 +2,8 @@ import { type PromptShell, renderPrompt } from "../render/prompt.ts";
 import { takeSnapshot, withReportedWarmth } from "../snapshot.ts";
 import { latestRateLimits } from "../derive/rateLimits.ts";
 import { cacheDir } from "../env.ts";
+import { configPath } from "../read/config.ts";
+import { Inputs } from "../replay/record.ts";
 import { loadRecords } from "../read/statusline.ts";
 import { LIMIT_FIELDS, TOKEN_FIELDS, USAGE_FIELDS } from "../render/fields.ts";
 import { GLYPHS } from "../render/glyphs.ts";
@@ -22,14 +24,19 @@ export const prompt: Command = {
     const shell = (args.flags.get("shell") as PromptShell | undefined) ?? "plain";
     const settings = await settingsFor(args, env, "prompt");
     const { config, template } = settings;
+    const timed = templateUses(template, [...LIMIT_FIELDS, "cache", ...USAGE_FIELDS]);
+    // Replayable while nothing read changes, unless it shows a time to come (see compact).
+    const inputs = timed ? undefined : new Inputs();
+    inputs?.add(configPath(env));
     const [taken, records] = await Promise.all([
-      takeSnapshot(env, { tokens: templateUses(template, TOKEN_FIELDS) }),
+      takeSnapshot(env, { tokens: templateUses(template, TOKEN_FIELDS), inputs }),
       templateUses(template, [...LIMIT_FIELDS, "cache"]) ? loadRecords(cacheDir(env)) : [],
     ]);
     const snapshot = withReportedWarmth(taken, records);
     const glyphs = { ...GLYPHS, ...Object.fromEntries(Object.entries(config.glyphs ?? {}).filter(([, g]) => g !== undefined)) };
     const limits = latestRateLimits(records, snapshot.generatedAt);
     const usage = templateUses(template, USAGE_FIELDS) ? await usageFor(env, snapshot, settings, limits) : undefined;
-    return renderPrompt(snapshot, shell, { template, glyphs, limits, usage });
+    const text = renderPrompt(snapshot, shell, { template, glyphs, limits, usage });
+    return inputs ? { text, replay: { template: text, at: snapshot.generatedAt, inputs } } : text;
   },
 };

@@ -10,10 +10,16 @@ export async function configDirs(env: Env): Promise<string[]> {
     const dirs = listed.split(",").map((d) => d.trim()).filter((d) => d !== "");
     return [...new Set(dirs.map(stripTrailingSlash))];
   }
-  const home = homeDir(env);
-  const candidates = [`${home}/.claude`, `${home}/.config/claude`];
+  const candidates = configDirInputs(env);
   const present = await Promise.all(candidates.map(isDirectory));
   return candidates.filter((_, i) => present[i]);
+}
+
+/** The paths whose existence decides configDirs(env): none when CLAUDE_CONFIG_DIR lists the dirs. */
+export function configDirInputs(env: Env): string[] {
+  if (env.CLAUDE_CONFIG_DIR !== undefined && env.CLAUDE_CONFIG_DIR.trim() !== "") return [];
+  const home = homeDir(env);
+  return [`${home}/.claude`, `${home}/.config/claude`];
 }
 
 function stripTrailingSlash(dir: string): string {

@@ -20,6 +20,8 @@ export interface SessionTokens {
   readonly limit?: LimitHit;
   /** The paths these totals depend on and how they looked: unchanged stamp, unchanged totals. */
   readonly watched?: { readonly watch: readonly string[]; readonly stamp: string };
+  /** Not checked against the files by this call: the totals of another process's rebuild, or the previous ones while it runs. */
+  readonly stale?: boolean;
 }
 
 export const noTokens = (): SessionTokens => ({ tokens: zeroTokens(), costUSD: 0, costEstimated: false, buckets: [] });
@@ -107,12 +109,12 @@ export async function startTokenRead(owner: TranscriptOwner, cacheDir: string): 
       // Another process is rebuilding this cache: answer with the previous totals while it does
       // (stale-while-revalidate). Only a cold rebuild (no totals yet) takes the lock: catching up on
       // an append costs less than the lock itself (~0.3 ms a session).
-      if (summary) return (await lockHeld(path)) ? fromSummary(summary) : refreshTokens(owner, path, primary, stored);
+      if (summary) return (await lockHeld(path)) ? { ...fromSummary(summary), stale: true } : refreshTokens(owner, path, primary, stored);
       const lock = await tryLock(path);
       if (!lock) {
         // With no totals to show yet, wait for that rebuild rather than redo its work.
         const waited = await waitForSummary(path, owner);
-        if (waited) return fromSummary(waited);
+        if (waited) return { ...fromSummary(waited), stale: true };
       }
       try {
         return await refreshTokens(owner, path, primary, lock ? await loadCache(path, owner.configDir, owner.sessionId) : stored);

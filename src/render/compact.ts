@@ -30,6 +30,8 @@ export interface CompactOptions {
   readonly tmuxStyles: TmuxStyles;
   /** A format template (render/template.ts); by default one built from the options above. */
   readonly template?: string;
+  /** How long ago `since` was, for the asking session; by default humanAge as of the snapshot. */
+  readonly age?: (since: number) => string;
 }
 
 export const defaultCompactOptions: CompactOptions = { tokens: false, cost: false, cache: false, showIdle: true, showEmpty: false, glyphs: GLYPHS, tmuxStyles: {} };
@@ -46,7 +48,7 @@ export function defaultCompactTemplate(options: Pick<CompactOptions, "tokens" | 
  */
 export function compactSegments(snapshot: Snapshot, options: CompactOptions): Segment[] {
   const { counts, sessions, generatedAt } = snapshot;
-  const { glyphs } = options;
+  const { glyphs, age = (since: number) => humanAge(generatedAt - since) } = options;
   const asking = sessions.filter((s) => s.state === "asking");
   const first = asking[0];
   const count = (state: State): Segment[] => (counts[state] > 0 ? [{ text: `${glyphs[state]} ${counts[state]}`, style: state }] : []);
@@ -55,7 +57,7 @@ export function compactSegments(snapshot: Snapshot, options: CompactOptions): Se
     asking: first
       ? [
           {
-            text: `${glyphs.asking} ${sessionLabel(first, 24)}: ${waitingLabel(first, 24)}${first.since !== undefined ? ` ${humanAge(generatedAt - first.since)}` : ""}${asking.length > 1 ? ` +${asking.length - 1}` : ""}`,
+            text: `${glyphs.asking} ${sessionLabel(first, 24)}: ${waitingLabel(first, 24)}${first.since !== undefined ? ` ${age(first.since)}` : ""}${asking.length > 1 ? ` +${asking.length - 1}` : ""}`,
             style: "asking",
           },
         ]

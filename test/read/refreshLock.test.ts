@@ -56,10 +56,13 @@ describe("single flight in readSessionTokens", () => {
     appendFileSync(transcript, `${response("m2", { output: 7 }).join("\n")}\n`);
     const lock = await tryLock(cacheFile);
     const before = readFileSync(cacheFile, "utf8");
-    expect((await read()).tokens.output).toBe(5);
+    // Marked stale: an answer built on them is not stored for replay (replay/record.ts).
+    expect(await read()).toMatchObject({ tokens: { output: 5 }, stale: true });
     expect(readFileSync(cacheFile, "utf8")).toBe(before);
     lock?.release();
-    expect((await read()).tokens.output).toBe(12);
+    const after = await read();
+    expect(after.tokens.output).toBe(12);
+    expect(after.stale).toBeUndefined();
   });
 
   test("with no previous totals, a caller waits for the rebuild instead of doing it too", async () => {
@@ -68,7 +71,10 @@ describe("single flight in readSessionTokens", () => {
     const lock = await tryLock(cacheFile);
     const started = performance.now();
     setTimeout(() => lock?.release(), 150);
-    expect((await read()).tokens.output).toBe(5);
+    // That "rebuild" left no totals behind, so the caller read the transcript itself: not stale.
+    const read1 = await read();
+    expect(read1.tokens.output).toBe(5);
+    expect(read1.stale).toBeUndefined();
     expect(performance.now() - started).toBeGreaterThanOrEqual(140);
   });
 });

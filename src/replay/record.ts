@@ -1,0 +1,82 @@
+/**
+ * Stores a full call's answer for replay.ts, but only when replaying it is provably what a full call
+ * would print: every path the answer was derived from is fingerprinted after the call, and
+ *  - a path changed in the 50 ms before the call started or since (its mtime says so) may have been read
+ *    in one state and fingerprinted in another, so nothing is stored (the next call runs in full);
+ *  - a session judged live must still have its /proc/<pid>/exe (gone: it died or became a zombie after
+ *    its /proc entry was read);
+ *  - totals another process was rebuilding (stale-while-revalidate) were not checked by this call;
+ *  - every environment variable read is stored with its value; a call that listed the whole
+ *    environment is not stored at all.
+ */
+import { writeFileAtomic } from "../atomicWrite.ts";
+import type { Env } from "../env.ts";
+import { type Answer, REPLAY_VERSION, answerPath, fingerprint } from "./replay.ts";
+
+/** What a full call was derived from, gathered as the pipeline reads. */
+export class Inputs {
+  readonly paths = new Set<string>();
+  /** Paths that must exist for the answer to hold: /proc/<pid>/exe of each session judged live. */
+  readonly present = new Set<string>();
+  /** False when some part of the answer was not checked against the files by this call. */
+  settled = true;
+
+  add(...paths: readonly string[]): void {
+    for (const path of paths) if (path !== "") this.paths.add(path);
+  }
+}
+
+// Kernel file times come from a coarse clock (one tick, up to 10 ms) and Bun reports whole ms: a write
+// within this margin of the call's start could leave the same mtime as the state that was read.
+const RACY_MS = 50;
+
+/** Records which variables of `env` a call reads. */
+export function watchEnv(env: Env): { readonly env: Env; read(): [string, string | null][] | undefined } {
+  const seen = new Map<string, string | null>();
+  let listed = false;
+  const proxy = new Proxy(env, {
+    get(target, name) {
+      const value = Reflect.get(target, name);
+      if (typeof name === "string") seen.set(name, typeof value === "string" ? value : null);
+      return value;
+    },
+    has(target, name) {
+      if (typeof name === "string") seen.set(name, typeof target[name] === "string" ? (target[name] as string) : null);
+      return Reflect.has(target, name);
+    },
+    ownKeys(target) {
+      listed = true;
+      return Reflect.ownKeys(target);
+    },
+  });
+  return { env: proxy, read: () => (listed ? undefined : [...seen]) };
+}
+
+/**
+ * The answer, if it may be replayed: undefined when the rules above say no. `startedAt` is when the call
+ * began reading, `at` the time its output was drawn for, `now` the time of the fingerprints.
+ */
+export function answerFor(call: { argv: readonly string[]; env: [string, string | null][] | undefined; startedAt: number; at: number; text: string }, inputs: Inputs): Answer | undefined {
+  if (!inputs.settled || call.env === undefined) return undefined;
+  const paths: [string, string][] = [];
+  for (const path of inputs.paths) {
+    const seen = fingerprint(path);
+    const mtime = Number(seen.slice(seen.indexOf(":") + 1));
+    // Bun reads a missing path's mtime as 2^52 - 1; no file is that new.
+    const missing = mtime > 1e15;
+    if (inputs.present.has(path) && missing) return undefined;
+    // /proc times are when the kernel made the entry, not when the process changed.
+    if (!missing && !path.startsWith("/proc/") && mtime >= call.startedAt - RACY_MS) return undefined;
+    paths.push([path, seen]);
+  }
+  return { v: REPLAY_VERSION, argv: call.argv, env: call.env, paths, at: call.at, text: call.text };
+}
+
+/** Stores the answer; a failure (full disk, read-only cache) only means the next call runs in full. */
+export async function storeAnswer(answer: Answer, env: Env): Promise<void> {
+  try {
+    await writeFileAtomic(answerPath(answer.argv, env), JSON.stringify(answer));
+  } catch {
+    // the answer is an optimisation
+  }
+}

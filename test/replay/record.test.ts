@@ -1,0 +1,87 @@
+/** When a full call's answer may be stored for replay, and what replay compares. */
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Inputs, answerFor, watchEnv } from "../../src/replay/record.ts";
+import { ageMark, drawAges, fingerprint } from "../../src/replay/replay.ts";
+
+function dir(): string {
+  return mkdtempSync(join(tmpdir(), "ccpulse-replay-"));
+}
+
+const call = (startedAt: number) => ({ argv: ["compact"], env: [["HOME", "/h"]] as [string, string | null][], startedAt, at: startedAt, text: "● 1" });
+
+describe("watchEnv", () => {
+  test("records each variable read, unset ones as null; listing them all makes the call unstorable", () => {
+    const watched = watchEnv({ HOME: "/h", CLAUDE_CONFIG_DIR: "/c", UNREAD: "x" });
+    expect(watched.env.HOME).toBe("/h");
+    expect(watched.env.TZ).toBeUndefined();
+    expect("CLAUDE_CONFIG_DIR" in watched.env).toBe(true);
+    expect(watched.read()).toEqual([["HOME", "/h"], ["TZ", null], ["CLAUDE_CONFIG_DIR", "/c"]]);
+    expect(Object.keys(watched.env)).toContain("UNREAD");
+    expect(watched.read()).toBeUndefined();
+  });
+});
+
+describe("answerFor", () => {
+  test("stores each path's fingerprint when all are older than the call by the margin; missing paths too", () => {
+    const root = dir();
+    const file = join(root, "probe.json");
+    writeFileSync(file, "{}");
+    const old = new Date(Date.now() - 5000);
+    utimesSync(file, old, old);
+    const inputs = new Inputs();
+    inputs.add(file, join(root, "absent"), "");
+    const answer = answerFor(call(Date.now()), inputs);
+    expect(answer?.paths).toEqual([
+      [file, `2:${old.getTime()}`],
+      [join(root, "absent"), fingerprint(join(root, "absent"))],
+    ]);
+    expect(answer).toMatchObject({ argv: ["compact"], env: [["HOME", "/h"]], text: "● 1" });
+    rmSync(root, { recursive: true });
+  });
+
+  test("nothing is stored when a path changed within 50 ms of the call's start, or after it", () => {
+    const root = dir();
+    const file = join(root, "probe.json");
+    writeFileSync(file, "{}");
+    const inputs = new Inputs();
+    inputs.add(file);
+    const startedAt = Date.now();
+    utimesSync(file, new Date(startedAt - 30), new Date(startedAt - 30));
+    expect(answerFor(call(startedAt), inputs)).toBeUndefined();
+    utimesSync(file, new Date(startedAt + 5), new Date(startedAt + 5));
+    expect(answerFor(call(startedAt), inputs)).toBeUndefined();
+    utimesSync(file, new Date(startedAt - 60), new Date(startedAt - 60));
+    expect(answerFor(call(startedAt), inputs)).toBeDefined();
+    rmSync(root, { recursive: true });
+  });
+
+  test("a process judged live whose exe is gone, unsettled totals, or a listed environment: nothing is stored", () => {
+    const live = new Inputs();
+    live.add(`/proc/${process.pid}`, `/proc/${process.pid}/exe`);
+    live.present.add(`/proc/${process.pid}/exe`);
+    // /proc times are when the kernel made the entry: exempt from the margin.
+    expect(answerFor(call(Date.now() - 60_000), live)).toBeDefined();
+    const gone = new Inputs();
+    gone.add("/proc/999999999/exe");
+    expect(answerFor(call(Date.now()), gone)).toBeDefined();
+    gone.present.add("/proc/999999999/exe");
+    expect(answerFor(call(Date.now()), gone)).toBeUndefined();
+    const unsettled = new Inputs();
+    unsettled.settled = false;
+    expect(answerFor(call(Date.now()), unsettled)).toBeUndefined();
+    expect(answerFor({ ...call(Date.now()), env: undefined }, new Inputs())).toBeUndefined();
+  });
+});
+
+describe("ages", () => {
+  test("a marked age is drawn as of the time of printing; text without marks is left alone", () => {
+    const since = 1_000_000;
+    const text = `⚠ s2: permission prompt ${ageMark(since)} +1  ## 100%`;
+    expect(drawAges(text, since + 59_999)).toBe("⚠ s2: permission prompt 59s +1  ## 100%");
+    expect(drawAges(text, since + 3_600_000)).toBe("⚠ s2: permission prompt 1h00m +1  ## 100%");
+    expect(drawAges("● 1  ○ 2", 5)).toBe("● 1  ○ 2");
+  });
+});
