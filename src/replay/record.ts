@@ -59,7 +59,8 @@ export function watchEnv(env: Env): { readonly env: Env; read(): [string, string
 export function answerFor(call: { argv: readonly string[]; env: [string, string | null][] | undefined; startedAt: number; at: number; text: string }, inputs: Inputs): Answer | undefined {
   if (!inputs.settled || call.env === undefined) return undefined;
   const paths: [string, string][] = [];
-  for (const path of inputs.paths) {
+  // The binary too: another build may print another answer.
+  for (const path of [process.execPath, ...inputs.paths]) {
     const seen = fingerprint(path);
     const mtime = Number(seen.slice(seen.indexOf(":") + 1));
     // Bun reads a missing path's mtime as 2^52 - 1; no file is that new.

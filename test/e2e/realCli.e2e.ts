@@ -2,7 +2,8 @@
  * End to end with the real Claude Code (issue #6). Three sessions run in a private tmux server against
  * the fake API (fakeApi.ts) and are driven through every state; after each step the compiled
  * `ccpulse json` must show every live session's state within 1 s of the probe change, and token totals
- * equal to the usage the fake API sent. Run with `make e2e`: run.sh puts it in a network namespace
+ * equal to the usage the fake API sent; the status-bar counts (`compact --field`), which may be replayed
+ * answers, must agree with it. Run with `make e2e`: run.sh puts it in a network namespace
  * that has only loopback. Not named *.test.ts, so a plain `bun test` leaves it out.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -14,17 +15,19 @@ import {
   CLAUDE,
   type Home,
   type Probe,
+  type PulseCounts,
   type PulseSession,
   Tmux,
+  ccpulseCall,
   ccpulseJson,
   childPids,
   makeHome,
   probePath,
   procStat,
   projectDir,
-  pulseEnv,
   readProbe,
   removeHome,
+  storedAnswer,
   transcriptRows,
   waitFor,
 } from "./realCli.ts";
@@ -61,19 +64,54 @@ function track(pid: number): number {
 }
 const timings: { step: string; lagMs: number; callMs: number; tokensMs: number }[] = [];
 
+// The status-bar counts, one bare number each; busy includes starting and unknown (render/compact.ts).
+const COUNT_FIELDS = ["asking", "busy", "idle"] as const;
+const countArgs = (field: (typeof COUNT_FIELDS)[number]) => ["compact", `--field=${field}`];
+// Other calls whose answers are stored and replayed (replay/), one of them each round.
+const REPLAYABLE = [["compact", "--tmux", "--tokens"], ["prompt"], ["prompt", "--template={asking} {busy} {idle}"]];
+
+type Answered = "replayed" | "stored" | "full";
+const answered = { statusLines: { replayed: 0, stored: 0, full: 0 }, checks: { replayed: 0, stored: 0, full: 0 } };
+
+/**
+ * A replayable call, counted by how it was answered: replayed (the stored answer's inputs looked the
+ * same before and after the call, and the file stayed in place), stored (a full call replaced the
+ * answer), or full (nothing stored: an input had changed within 50 ms, replay/record.ts). Its output;
+ * a status-bar command exits 0 on failure, so anything on stderr is a failure too.
+ */
+async function replayable(args: readonly string[], by: keyof typeof answered): Promise<{ out: string; how: Answered }> {
+  const before = storedAnswer(home, args);
+  const { out, err, code } = await ccpulseCall(home, args);
+  const after = storedAnswer(home, args);
+  const how: Answered = before?.current && after?.current && after.version === before.version ? "replayed" : after && after.version !== before?.version ? "stored" : "full";
+  answered[by][how]++;
+  if (code !== 0 || err !== "") throw new Error(`ccpulse ${args.join(" ")}: exit ${code}, stderr ${JSON.stringify(err)}`);
+  return { out, how };
+}
+
 // Other readers of the same cache, as tmux status lines and shell prompts are: a call that lands in
-// the middle of Claude Code's appends is where a cache goes stale, so the checks run among these.
-const statusLines = { stop: false, calls: 0, errors: [] as string[], done: Promise.resolve() };
+// the middle of Claude Code's appends is where a cache goes stale, or a replayed answer is stored from
+// a half-seen state, so the checks run among these. Each round asks for the checks' counts too, so
+// that the checks meet answers stored here, most of them from before the change the check is about.
+const statusLines = { stop: false, calls: 0, replayable: 0, errors: [] as string[], done: Promise.resolve() };
 async function runStatusLines(): Promise<void> {
-  while (!statusLines.stop) {
-    const call = Bun.spawn([CCPULSE, "json"], { env: pulseEnv(home), stdout: "pipe", stderr: "pipe" });
-    const [out, code] = await Promise.all([new Response(call.stdout).text(), call.exited]);
+  for (let i = 0; !statusLines.stop; i++) {
+    const { out, code } = await ccpulseCall(home, ["json"]);
     statusLines.calls++;
     try {
       if (code !== 0) throw new Error(`exit ${code}`);
       JSON.parse(out);
     } catch (e) {
       statusLines.errors.push(String(e));
+    }
+    for (const args of [...COUNT_FIELDS.map(countArgs), REPLAYABLE[i % REPLAYABLE.length] as string[]]) {
+      try {
+        const { out } = await replayable(args, "statusLines");
+        statusLines.replayable++;
+        if (args[1]?.startsWith("--field=") && !/^\d+\n$/.test(out)) throw new Error(`ccpulse ${args.join(" ")}: ${JSON.stringify(out)}, not a count`);
+      } catch (e) {
+        statusLines.errors.push(String(e));
+      }
     }
     await Bun.sleep(100);
   }
@@ -277,10 +315,42 @@ async function expectTokens(step: string, changedAt: number): Promise<number> {
   }
 }
 
+// Long enough for a real change between the counts and the json after them to settle; a replayed
+// answer that outlived a state change stays wrong until its inputs change again (up to 10 minutes).
+const COUNTS_MS = 2000;
+// Disagreements that a retry cleared, for the report: one between two json calls that agree with each
+// other, with a replayed count among them, would be a stale replay that something else happened to end.
+const passingDisagreements: string[] = [];
+
+/**
+ * The status-bar counts (`compact --field`, replayed whenever their answers are current) agree with
+ * `ccpulse json`, which is never replayed, from right after them.
+ */
+async function expectCounts(step: string): Promise<void> {
+  const until = Date.now() + COUNTS_MS;
+  for (;;) {
+    const before = ccpulseJson(home).counts;
+    const fields: string[] = [];
+    for (const field of COUNT_FIELDS) {
+      const { out, how } = await replayable(countArgs(field), "checks");
+      fields.push(`${field} ${out.trim()}${how === "replayed" ? " (replayed)" : ""}`);
+    }
+    const after = ccpulseJson(home).counts;
+    const json = (c: PulseCounts) => `asking ${c.asking}, busy ${c.busy + c.starting + c.unknown}, idle ${c.idle}`;
+    const got = fields.join(", ");
+    if (got.replaceAll(" (replayed)", "") === json(after)) return;
+    const problem = `${step}: compact --field said ${got}; ccpulse json before them ${json(before)}, after them ${json(after)}`;
+    if (Date.now() > until) throw new Error(`${problem}; still disagreeing after ${COUNTS_MS} ms`);
+    passingDisagreements.push(problem);
+    await Bun.sleep(20);
+  }
+}
+
 async function check(step: string, changedAt: number): Promise<void> {
   const { lagMs, callMs } = await expectStates(step, changedAt);
   const tokensMs = await expectTokens(step, changedAt);
   timings.push({ step, lagMs, callMs, tokensMs });
+  await expectCounts(step);
 }
 
 /**
@@ -370,6 +440,7 @@ describe("the real Claude Code, watched by ccpulse json", () => {
           const s = session(window);
           try {
             await expectOne(s, { state: "starting", status: null, waitingFor: null, liveness: "live" }, Date.now());
+            await expectCounts(`${window} starting`);
           } finally {
             process.kill(s.pid, "SIGCONT");
           }
@@ -605,14 +676,18 @@ describe("the real Claude Code, watched by ccpulse json", () => {
     }));
 
   test("ccpulse calls alongside all steps all answered", () => {
-    console.log(`status lines: ${statusLines.calls} ccpulse json calls alongside the checks`);
+    console.log(`status lines: ${statusLines.calls} ccpulse json calls and ${statusLines.replayable} replayable ones alongside the checks`);
     expect(statusLines.errors).toEqual([]);
     expect(statusLines.calls).toBeGreaterThan(0);
+    expect(statusLines.replayable).toBeGreaterThan(0);
   });
 
   test("leaves no process behind", async () => {
     const row = (t: (typeof timings)[number]) => `${t.step.padEnd(34)} ${String(t.lagMs).padStart(4)} ms ${String(t.callMs).padStart(5)} ms ${String(t.tokensMs).padStart(6)} ms`;
     console.log(`${"step".padEnd(34)} a call showing every state: started after, took; one with right tokens started after\n${timings.map(row).join("\n")}`);
+    const how = (a: Record<Answered, number>) => `${a.replayed} replayed, ${a.stored} stored a new answer, ${a.full} full without storing`;
+    console.log(`replayable calls: alongside ${how(answered.statusLines)}; counts at the checks ${how(answered.checks)}`);
+    if (passingDisagreements.length > 0) console.log(`counts that disagreed with json until a retry:\n${passingDisagreements.join("\n")}`);
     await cleanUp();
     const ended = () => started.every((p) => procStat(p.pid)?.start !== p.start || procStat(p.pid)?.state === "Z") && strayProcesses().length === 0;
     await waitFor("every process to end", ended, 5000).catch(() => {});

@@ -2,7 +2,7 @@
  * The real Claude Code in a private tmux server, in a throwaway home, pointed at the fake API: start,
  * type, read the probe, kill, and ask the compiled ccpulse what it sees. Format doc §7.1 is the recipe.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -208,10 +208,58 @@ export function pulseEnv(home: Home): Record<string, string> {
   return { HOME: home.root, CLAUDE_CONFIG_DIR: home.claude, XDG_CACHE_HOME: home.env.XDG_CACHE_HOME as string, PATH: home.env.PATH as string };
 }
 
-export function ccpulseJson(home: Home): { sessions: PulseSession[] } {
+/** `ccpulse json`'s counts of live sessions by state. */
+export interface PulseCounts {
+  readonly asking: number;
+  readonly busy: number;
+  readonly starting: number;
+  readonly unknown: number;
+  readonly idle: number;
+}
+
+export function ccpulseJson(home: Home): { counts: PulseCounts; sessions: PulseSession[] } {
   const r = Bun.spawnSync([CCPULSE, "json"], { env: pulseEnv(home), stdout: "pipe", stderr: "pipe" });
   if (r.exitCode !== 0) throw new Error(`ccpulse json exited ${r.exitCode}: ${r.stderr.toString()}`);
   return JSON.parse(r.stdout.toString());
+}
+
+/** One call of the compiled ccpulse, run the way a status bar or prompt runs it: alongside others. */
+export async function ccpulseCall(home: Home, args: readonly string[]): Promise<{ out: string; err: string; code: number }> {
+  const call = Bun.spawn([CCPULSE, ...args], { env: pulseEnv(home), stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(call.stdout).text(), new Response(call.stderr).text(), call.exited]);
+  return { out, err, code };
+}
+
+/**
+ * The replay answer stored for `args` (found by the argv it records, not by its file name): which
+ * version of the file it is (a new answer is renamed into place, so a new inode), and whether every
+ * input it records still has the size and mtime it recorded, the two stats the replay compares.
+ */
+export function storedAnswer(home: Home, args: readonly string[]): { version: string; current: boolean } | undefined {
+  const dir = join(home.env.XDG_CACHE_HOME as string, "ccpulse", "replay-v1");
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith(".json"));
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    let fd: number | undefined;
+    try {
+      // One open file for both: a rename between a stat and a read would pair one version with another.
+      fd = openSync(join(dir, name), "r");
+      const stat = fstatSync(fd, { bigint: true });
+      const answer = JSON.parse(readFileSync(fd, "utf8")) as { argv: string[]; paths: [string, string][] };
+      if (JSON.stringify(answer.argv) !== JSON.stringify(args)) continue;
+      const current = answer.paths.every(([p, seen]) => `${Bun.file(p).size}:${Bun.file(p).lastModified}` === seen);
+      return { version: `${stat.ino}:${stat.mtimeNs}`, current };
+    } catch {
+      // replaced between the listing and the open
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+  return undefined;
 }
 
 export function removeHome(home: Home): void {

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { appendFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { UsageRow } from "../../src/derive/tokens.ts";
-import { MAX_LINE_BYTES, scanTranscript, usageRow } from "../../src/read/transcript.ts";
-import { makeHome } from "../helpers/home.ts";
+import { MAX_LINE_BYTES, contentArray, parseUsageLine, scanTranscript, usageRow } from "../../src/read/transcript.ts";
+import { FIXTURES, makeHome } from "../helpers/home.ts";
 import { assistantLine, metadataLines, rateLimitLine, taskResultLine } from "../helpers/rows.ts";
 
 async function scan(path: string, start = 0): Promise<{ rows: UsageRow[]; offset: number }> {
@@ -93,5 +93,42 @@ describe("rate-limit rows", () => {
   });
   test("a reset time that is no date (huge, negative, a string) is no limit, and never Infinity in the cache", () => {
     for (const bad of [1e308, -5, 0, "1795320000", null]) expect(row(bad)?.limit).toBeUndefined();
+  });
+});
+
+describe("a row is parsed with its content emptied", () => {
+  const region = (line: string) => {
+    const found = contentArray(Buffer.from(line));
+    return found && Buffer.from(line).subarray(...found).toString();
+  };
+
+  test("the array ends at its own bracket: brackets and quotes inside strings, escapes, nesting", () => {
+    expect(region('{"message":{"content":[{"type":"text","text":"a ] b [ } {"}],"usage":{}}}')).toBe('[{"type":"text","text":"a ] b [ } {"}]');
+    expect(region('{"content":["say \\"hi\\" ]", "back\\\\", "x\\\\\\"]\\"]"]}')).toBe('["say \\"hi\\" ]", "back\\\\", "x\\\\\\"]\\"]"]');
+    expect(region('{"content":[[1,[2]],{"a":[3]}],"x":1}')).toBe('[[1,[2]],{"a":[3]}]');
+    expect(region('{"content":[]}')).toBe("[]");
+    // A content string, a content that never closes, a mismatched close: left to the whole-line parse.
+    expect(region('{"content":"text","usage":{}}')).toBeUndefined();
+    expect(region('{"content":[{"text":"cut off')).toBeUndefined();
+    expect(region('{"content":[{"a":1}}')).toBeUndefined();
+  });
+
+  test("every assistant row of every real capture gives what a whole-line parse gives", () => {
+    let rows = 0;
+    for (const path of new Bun.Glob("*/projects/**/*.jsonl").scanSync({ cwd: FIXTURES, absolute: true })) {
+      for (const line of readFileSync(path, "utf8").split("\n")) {
+        if (!line.includes('"usage"')) continue;
+        const bytes = Buffer.from(line);
+        let whole: UsageRow | undefined;
+        try {
+          whole = usageRow(JSON.parse(line.replace(/^\u0000+/, "")));
+        } catch {
+          whole = undefined;
+        }
+        expect(parseUsageLine(bytes, 0, bytes.length)).toEqual(whole);
+        if (whole) rows++;
+      }
+    }
+    expect(rows).toBeGreaterThan(50);
   });
 });

@@ -35,6 +35,7 @@ describe("answerFor", () => {
     inputs.add(file, join(root, "absent"), "");
     const answer = answerFor(call(Date.now()), inputs);
     expect(answer?.paths).toEqual([
+      [process.execPath, fingerprint(process.execPath)],
       [file, `2:${old.getTime()}`],
       [join(root, "absent"), fingerprint(join(root, "absent"))],
     ]);
