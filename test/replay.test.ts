@@ -207,6 +207,18 @@ describe("replay: what is never stored or never trusted", () => {
     expect(answers(home).size).toBe(0);
   });
 
+  test("a call that warned on stderr (a bad config value): a replay would drop the warning", async () => {
+    const { home } = await captured();
+    mkdirSync(join(home.root, ".config", "ccpulse"), { recursive: true });
+    writeFileSync(join(home.root, ".config", "ccpulse", "config.json"), JSON.stringify({ glyphs: { busy: "has space" } }));
+    await settle();
+    for (let i = 0; i < 2; i++) {
+      const run = await runBinary(home, ["compact"]);
+      expect(run.stderr).toContain("glyphs.busy: a glyph is 1 to 8 visible characters");
+    }
+    expect(answers(home).size).toBe(0);
+  });
+
   test("a call whose inputs changed just before it ran (their state when read is not certain)", async () => {
     const { home, pids } = await captured();
     const path = join(home.claude, "sessions", `${pids[0]}.json`);

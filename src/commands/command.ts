@@ -88,6 +88,8 @@ export interface Settings {
   readonly config: Config;
   readonly template?: string;
   readonly usage: UsageChoices;
+  /** What was wrong with them, already on stderr. */
+  readonly problems: readonly string[];
 }
 
 /**
@@ -123,5 +125,5 @@ export async function settingsFor(args: ParsedArgs, env: Env, kind?: "compact" |
     monthlyWindows: pick(MonthlyWindowsSchema, "monthly-windows", "CCPULSE_MONTHLY_WINDOWS", true) ?? config.monthlyWindows ?? DEFAULT_MONTHLY_WINDOWS,
   };
   for (const problem of problems) console.error(`ccpulse: ${problem}`);
-  return { config, template: fromFlag ?? fromEnv.template ?? (kind ? config[kind]?.template : undefined), usage };
+  return { config, template: fromFlag ?? fromEnv.template ?? (kind ? config[kind]?.template : undefined), usage, problems };
 }

@@ -55,8 +55,8 @@ export const compact: Command = {
     const wantsCache = options.cache || uses(["cache"]);
     const wantsUsage = uses(USAGE_FIELDS);
     // Replayable while nothing read changes, unless it shows a time to come (a cache expiry, a reset,
-    // the window): those change with the clock alone.
-    const inputs = wantsLimits || wantsCache || wantsUsage ? undefined : new Inputs();
+    // the window: those change with the clock alone) or warned on stderr (a replay would not).
+    const inputs = wantsLimits || wantsCache || wantsUsage || settings.problems.length > 0 ? undefined : new Inputs();
     inputs?.add(configPath(env));
     const [taken, records] = await Promise.all([
       takeSnapshot(env, { tokens: options.tokens || options.cost || options.cache || uses(TOKEN_FIELDS), inputs }),

@@ -25,8 +25,8 @@ export const prompt: Command = {
     const settings = await settingsFor(args, env, "prompt");
     const { config, template } = settings;
     const timed = templateUses(template, [...LIMIT_FIELDS, "cache", ...USAGE_FIELDS]);
-    // Replayable while nothing read changes, unless it shows a time to come (see compact).
-    const inputs = timed ? undefined : new Inputs();
+    // Replayable while nothing read changes, unless it shows a time to come or warned (see compact).
+    const inputs = timed || settings.problems.length > 0 ? undefined : new Inputs();
     inputs?.add(configPath(env));
     const [taken, records] = await Promise.all([
       takeSnapshot(env, { tokens: templateUses(template, TOKEN_FIELDS), inputs }),

@@ -6,6 +6,8 @@
  *  - a session judged live must still have its /proc/<pid>/exe (gone: it died or became a zombie after
  *    its /proc entry was read);
  *  - totals another process was rebuilding (stale-while-revalidate) were not checked by this call;
+ *  - a call that warned on stderr (a bad config value) is not stored by its command: a replay would
+ *    print the answer without the warning;
  *  - every environment variable read is stored with its value; a call that listed the whole
  *    environment is not stored at all.
  */
