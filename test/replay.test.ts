@@ -21,7 +21,7 @@ beforeAll(async () => {
 const replayDir = (home: TestHome) => join(home.cache, "ccpulse", `replay-v${REPLAY_VERSION}`);
 
 /** The stored answers, by file name. */
-function answers(home: TestHome): Map<string, { at: number; text: string; paths: [string, string][] }> {
+function answers(home: TestHome): Map<string, { at: number; text: string; paths: [string, number][] }> {
   const dir = replayDir(home);
   if (!existsSync(dir)) return new Map();
   return new Map(readdirSync(dir).filter((n) => n.endsWith(".json")).map((n) => [n, JSON.parse(readFileSync(join(dir, n), "utf8"))]));
@@ -235,7 +235,7 @@ describe("replay: what is never stored or never trusted", () => {
   test("a damaged, foreign or outdated answer file is ignored: the full call prints, nothing on stderr", async () => {
     const { home } = await captured();
     const expected = (await call(home, COMPACT)).out;
-    const [name, answer] = [...answers(home)][0] as [string, { at: number; text: string; paths: [string, string][] }];
+    const [name, answer] = [...answers(home)][0] as [string, { at: number; text: string; paths: [string, number][] }];
     const path = join(replayDir(home), name);
     const forged = (over: Record<string, unknown>) => JSON.stringify({ ...answer, text: "FORGED", ...over });
     for (const content of [
@@ -250,8 +250,9 @@ describe("replay: what is never stored or never trusted", () => {
       forged({ argv: ["compact"] }),
       forged({ env: [["HOME", "/elsewhere"]] }),
       forged({ env: "HOME" }),
-      forged({ paths: [[answer.paths[0]?.[0], "1:1"]] }),
-      forged({ paths: [[42, "1:1"]] }),
+      forged({ paths: [[answer.paths[0]?.[0], 1]] }),
+      forged({ paths: [[answer.paths[0]?.[0], String(answer.paths[0]?.[1])]] }),
+      forged({ paths: [[42, 1]] }),
       forged({ at: Date.now() - 11 * 60_000 }),
       forged({ at: Date.now() + 60_000 }),
       forged({ at: "now" }),

@@ -60,17 +60,16 @@ export function watchEnv(env: Env): { readonly env: Env; read(): [string, string
  */
 export function answerFor(call: { argv: readonly string[]; env: [string, string | null][] | undefined; startedAt: number; at: number; text: string }, inputs: Inputs): Answer | undefined {
   if (!inputs.settled || call.env === undefined) return undefined;
-  const paths: [string, string][] = [];
+  const paths: [string, number][] = [];
   // The binary too: another build may print another answer.
   for (const path of [process.execPath, ...inputs.paths]) {
-    const seen = fingerprint(path);
-    const mtime = Number(seen.slice(seen.indexOf(":") + 1));
+    const mtime = fingerprint(path);
     // Bun reads a missing path's mtime as 2^52 - 1; no file is that new.
     const missing = mtime > 1e15;
     if (inputs.present.has(path) && missing) return undefined;
     // /proc times are when the kernel made the entry, not when the process changed.
     if (!missing && !path.startsWith("/proc/") && mtime >= call.startedAt - RACY_MS) return undefined;
-    paths.push([path, seen]);
+    paths.push([path, mtime]);
   }
   return { v: REPLAY_VERSION, argv: call.argv, env: call.env, paths, at: call.at, text: call.text };
 }

@@ -249,9 +249,9 @@ export function storedAnswer(home: Home, args: readonly string[]): { version: st
       // One open file for both: a rename between a stat and a read would pair one version with another.
       fd = openSync(join(dir, name), "r");
       const stat = fstatSync(fd, { bigint: true });
-      const answer = JSON.parse(readFileSync(fd, "utf8")) as { argv: string[]; paths: [string, string][] };
+      const answer = JSON.parse(readFileSync(fd, "utf8")) as { argv: string[]; paths: [string, number][] };
       if (JSON.stringify(answer.argv) !== JSON.stringify(args)) continue;
-      const current = answer.paths.every(([p, seen]) => `${Bun.file(p).size}:${Bun.file(p).lastModified}` === seen);
+      const current = answer.paths.every(([p, seen]) => Bun.file(p).lastModified === seen);
       return { version: `${stat.ino}:${stat.mtimeNs}`, current };
     } catch {
       // replaced between the listing and the open

@@ -36,7 +36,7 @@ describe("answerFor", () => {
     const answer = answerFor(call(Date.now()), inputs);
     expect(answer?.paths).toEqual([
       [process.execPath, fingerprint(process.execPath)],
-      [file, `2:${old.getTime()}`],
+      [file, old.getTime()],
       [join(root, "absent"), fingerprint(join(root, "absent"))],
     ]);
     expect(answer).toMatchObject({ argv: ["compact"], env: [["HOME", "/h"]], text: "● 1" });
