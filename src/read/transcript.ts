@@ -5,10 +5,12 @@ import { type LimitHit, type UsageRow, usageTokens } from "../derive/tokens.ts";
 // 2 MiB reads into one reused buffer: syscalls still do not matter, and a cold call over the medium
 // bench home peaked at 59 MiB RSS, against 68 MiB with 8 MiB reads (/usr/bin/time; 3% slower).
 const CHUNK_BYTES = 2 << 20;
-// A line longer than this is passed over (the buffer grows to hold a long line up to it). No assistant
-// row comes near it (output is capped at 128k tokens); the lines that do are tool results and
-// attachments, which carry no usage we count.
-export const MAX_LINE_BYTES = 8 << 20;
+// A line longer than this is passed over. No assistant row comes near it: Claude Code writes one row
+// per content block, and a block is at most the 128k output tokens (~0.5 MB of text, ~1 MB JSON-escaped);
+// the lines that do are tool results and attachments, which carry no usage we count. Kept at one read
+// so the buffer never grows: at 8 MiB, a 100 MB tool-result line raised a cold call's peak RSS from 57
+// to 69 MiB.
+export const MAX_LINE_BYTES = CHUNK_BYTES;
 // Only lines holding this key can carry usage. Inside a JSON string the quotes would be escaped, so a
 // raw match is a key (or the rare bare string "usage"): every other line is skipped without parsing.
 const MARKER = Buffer.from('"usage"');

@@ -49,7 +49,7 @@ describe("scanTranscript", () => {
     expect(rows.map((r) => r.messageId)).toEqual(["m2"]);
   });
 
-  test("rows across 8 MiB read boundaries, multi-byte text included", async () => {
+  test("rows across read boundaries (every 2 MiB), multi-byte text included", async () => {
     const path = join(makeHome().root, "big.jsonl");
     writeFileSync(path, "");
     let expected = 0;
