@@ -11,9 +11,9 @@
  *  - every environment variable read is stored with its value; a call that listed the whole
  *    environment is not stored at all.
  */
-import { writeFileAtomic } from "../atomicWrite.ts";
+import { removeAbandonedTemps, writeFileAtomic } from "../atomicWrite.ts";
 import type { Env } from "../env.ts";
-import { type Answer, REPLAY_VERSION, answerPath, fingerprint } from "./replay.ts";
+import { type Answer, MAX_ANSWER_AGE_MS, REPLAY_VERSION, answerPath, fingerprint } from "./replay.ts";
 
 /** What a full call was derived from, gathered as the pipeline reads. */
 export class Inputs {
@@ -74,10 +74,27 @@ export function answerFor(call: { argv: readonly string[]; env: [string, string 
   return { v: REPLAY_VERSION, argv: call.argv, env: call.env, paths, at: call.at, text: call.text };
 }
 
-/** Stores the answer; a failure (full disk, read-only cache) only means the next call runs in full. */
-export async function storeAnswer(answer: Answer, env: Env): Promise<void> {
+// Answers are kept per command line, and tmux window marks put a window id in theirs: without a sweep
+// the folder would grow with every window a server ever had.
+const SWEEP_ABOVE = 64;
+
+/**
+ * Stores the answer; a failure (full disk, read-only cache) only means the next call runs in full.
+ * Past 64 answers, those too old to be replayed and abandoned temp files are removed.
+ */
+export async function storeAnswer(answer: Answer, env: Env, now = Date.now()): Promise<void> {
+  const path = answerPath(answer.argv, env);
   try {
-    await writeFileAtomic(answerPath(answer.argv, env), JSON.stringify(answer));
+    await writeFileAtomic(path, JSON.stringify(answer));
+    const fs = await import("node:fs");
+    const dir = path.slice(0, path.lastIndexOf("/"));
+    const names = fs.readdirSync(dir);
+    if (names.length <= SWEEP_ABOVE) return;
+    for (const name of names) {
+      const stat = fs.statSync(`${dir}/${name}`, { throwIfNoEntry: false });
+      if (stat?.isFile() && name.endsWith(".json") && stat.mtimeMs < now - MAX_ANSWER_AGE_MS) fs.rmSync(`${dir}/${name}`, { force: true });
+    }
+    await removeAbandonedTemps(dir, now);
   } catch {
     // the answer is an optimisation
   }

@@ -1,10 +1,10 @@
 /** When a full call's answer may be stored for replay, and what replay compares. */
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Inputs, answerFor, watchEnv } from "../../src/replay/record.ts";
-import { ageMark, drawAges, fingerprint } from "../../src/replay/replay.ts";
+import { Inputs, answerFor, storeAnswer, watchEnv } from "../../src/replay/record.ts";
+import { MAX_ANSWER_AGE_MS, REPLAY_VERSION, ageMark, answerPath, drawAges, fingerprint } from "../../src/replay/replay.ts";
 
 function dir(): string {
   return mkdtempSync(join(tmpdir(), "ccpulse-replay-"));
@@ -84,5 +84,40 @@ describe("ages", () => {
     expect(drawAges(text, since + 59_999)).toBe("⚠ s2: permission prompt 59s +1  ## 100%");
     expect(drawAges(text, since + 3_600_000)).toBe("⚠ s2: permission prompt 1h00m +1  ## 100%");
     expect(drawAges("● 1  ○ 2", 5)).toBe("● 1  ○ 2");
+  });
+});
+
+describe("storeAnswer", () => {
+  test("past 64 answers, those too old to be replayed and abandoned temp files are swept; fresh ones stay", async () => {
+    const root = dir();
+    const env = { HOME: root, XDG_CACHE_HOME: join(root, "cache") };
+    const folder = join(root, "cache", "ccpulse", `replay-v${REPLAY_VERSION}`);
+    mkdirSync(folder, { recursive: true });
+    const now = Date.now();
+    const old = new Date(now - MAX_ANSWER_AGE_MS - 1000);
+    for (let i = 0; i < 70; i++) {
+      writeFileSync(join(folder, `old${i}.json`), "{}");
+      utimesSync(join(folder, `old${i}.json`), old, old);
+    }
+    writeFileSync(join(folder, "fresh.json"), "{}");
+    writeFileSync(join(folder, ".123.abc.tmp"), "");
+    utimesSync(join(folder, ".123.abc.tmp"), old, old);
+    const answer = { v: REPLAY_VERSION, argv: ["compact", "--window=@7"], env: [], paths: [], at: now, text: "●" };
+    await storeAnswer(answer, env, now);
+    expect(readdirSync(folder).sort()).toEqual([answerPath(answer.argv, env).slice(folder.length + 1), "fresh.json"].sort());
+    rmSync(root, { recursive: true });
+  });
+
+  test("64 answers or fewer: nothing is swept", async () => {
+    const root = dir();
+    const env = { HOME: root, XDG_CACHE_HOME: join(root, "cache") };
+    const folder = join(root, "cache", "ccpulse", `replay-v${REPLAY_VERSION}`);
+    mkdirSync(folder, { recursive: true });
+    const old = new Date(Date.now() - MAX_ANSWER_AGE_MS - 1000);
+    writeFileSync(join(folder, "old.json"), "{}");
+    utimesSync(join(folder, "old.json"), old, old);
+    await storeAnswer({ v: REPLAY_VERSION, argv: ["prompt"], env: [], paths: [], at: Date.now(), text: "" }, env);
+    expect(existsSync(join(folder, "old.json"))).toBe(true);
+    rmSync(root, { recursive: true });
   });
 });
