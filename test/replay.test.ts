@@ -197,6 +197,26 @@ describe("replay: every change is seen", () => {
   });
 });
 
+describe("replay: a reader that went away", () => {
+  test("a closed pipe: one line on stderr and exit 0, replayed or not", async () => {
+    const { home } = await captured();
+    const closedPipe = async () => {
+      // The reader exits without reading: the write fails with EPIPE.
+      const run = Bun.spawn(["bash", "-c", `"${BINARY}" compact --tokens | (exec 0<&-; sleep 0.2); echo "exit $\{PIPESTATUS[0]}" >&2`], { env: home.env, stdout: "ignore", stderr: "pipe" });
+      const [stderr] = await Promise.all([new Response(run.stderr).text(), run.exited]);
+      return stderr.trim().split("\n");
+    };
+    for (let i = 0; i < 2; i++) {
+      const [line, exit, ...rest] = await closedPipe();
+      expect(line).toMatch(/^ccpulse( compact)?: EPIPE/);
+      expect({ exit, rest }).toEqual({ exit: "exit 0", rest: [] });
+      // Now stored (a call that printed), so the next closed pipe meets the replay.
+      await call(home, ["compact", "--tokens"]);
+      expect((await call(home, ["compact", "--tokens"])).replayed).toBe(true);
+    }
+  });
+});
+
 describe("replay: what is never stored or never trusted", () => {
   test("outputs that change with the clock alone: cache expiry, limits, window, today", async () => {
     const { home } = await captured();
