@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Inputs, answerFor, storeAnswer, watchEnv } from "../../src/replay/record.ts";
+import { spawnSleeper } from "../helpers/home.ts";
 import { MAX_ANSWER_AGE_MS, REPLAY_VERSION, ageMark, answerPath, drawAges, fingerprint } from "../../src/replay/replay.ts";
 
 function dir(): string {
@@ -60,11 +61,14 @@ describe("answerFor", () => {
   });
 
   test("a process judged live whose exe is gone, unsettled totals, or a listed environment: nothing is stored", () => {
+    // A process started just now: its /proc entry is made as it is first looked at, so its time is
+    // within the margin of the call. /proc times say nothing of the process: exempt.
+    const sleeper = spawnSleeper();
     const live = new Inputs();
-    live.add(`/proc/${process.pid}`, `/proc/${process.pid}/exe`);
-    live.present.add(`/proc/${process.pid}/exe`);
-    // /proc times are when the kernel made the entry: exempt from the margin.
-    expect(answerFor(call(Date.now() - 60_000), live)).toBeDefined();
+    live.add(`/proc/${sleeper.pid}`, `/proc/${sleeper.pid}/exe`);
+    live.present.add(`/proc/${sleeper.pid}/exe`);
+    const answer = answerFor(call(Date.now()), live);
+    expect(answer?.paths.find(([p]) => p === `/proc/${sleeper.pid}`)?.[1]).toBeGreaterThan(Date.now() - 5000);
     const gone = new Inputs();
     gone.add("/proc/999999999/exe");
     expect(answerFor(call(Date.now()), gone)).toBeDefined();
