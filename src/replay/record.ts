@@ -1,8 +1,9 @@
 /**
  * Stores a full call's answer for replay.ts, but only when replaying it is provably what a full call
  * would print: every path the answer was derived from is fingerprinted after the call, and
- *  - a path changed in the 50 ms before the call started or since (its mtime says so) may have been read
- *    in one state and fingerprinted in another, so nothing is stored (the next call runs in full);
+ *  - a path changed in the 50 ms before the call started or since (its mtime says so; 2 s more for an
+ *    mtime on a whole second, which a coarse filesystem may have rounded) may have been read in one
+ *    state and fingerprinted in another, so nothing is stored (the next call runs in full);
  *  - a session judged live must still have its /proc/<pid>/exe (gone: it died or became a zombie after
  *    its /proc entry was read);
  *  - totals another process was rebuilding (stale-while-revalidate) were not checked by this call;
@@ -31,6 +32,9 @@ export class Inputs {
 // Kernel file times come from a coarse clock (one tick, up to 10 ms) and Bun reports whole ms: a write
 // within this margin of the call's start could leave the same mtime as the state that was read.
 const RACY_MS = 50;
+// Some filesystems keep whole seconds (FAT two): an mtime on a whole second may stand for any time in
+// the next two. On ext4, xfs, btrfs or tmpfs one in a thousand mtimes is whole and waits 2 s longer.
+const COARSE_MS = 2000;
 
 /** Records which variables of `env` a call reads. */
 export function watchEnv(env: Env): { readonly env: Env; read(): [string, string | null][] | undefined } {
@@ -68,7 +72,8 @@ export function answerFor(call: { argv: readonly string[]; env: [string, string 
     const missing = mtime > 1e15;
     if (inputs.present.has(path) && missing) return undefined;
     // /proc times are when the kernel made the entry, not when the process changed.
-    if (!missing && !path.startsWith("/proc/") && mtime >= call.startedAt - RACY_MS) return undefined;
+    const margin = mtime % 1000 === 0 ? COARSE_MS + RACY_MS : RACY_MS;
+    if (!missing && !path.startsWith("/proc/") && mtime >= call.startedAt - margin) return undefined;
     paths.push([path, mtime]);
   }
   return { v: REPLAY_VERSION, argv: call.argv, env: call.env, paths, at: call.at, text: call.text };

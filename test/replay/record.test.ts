@@ -55,7 +55,15 @@ describe("answerFor", () => {
     expect(answerFor(call(startedAt), inputs)).toBeUndefined();
     utimesSync(file, new Date(startedAt + 5), new Date(startedAt + 5));
     expect(answerFor(call(startedAt), inputs)).toBeUndefined();
-    utimesSync(file, new Date(startedAt - 60), new Date(startedAt - 60));
+    // 60 ms back, but off the whole second a coarse filesystem would round to.
+    const back = startedAt - 60 - (startedAt % 1000 === 60 ? 1 : 0);
+    utimesSync(file, new Date(back), new Date(back));
+    expect(answerFor(call(startedAt), inputs)).toBeDefined();
+    // A whole-second mtime may stand for any time in the next two seconds (FAT, some network mounts).
+    const whole = Math.ceil((startedAt - 1500) / 1000) * 1000;
+    utimesSync(file, new Date(whole), new Date(whole));
+    expect(answerFor(call(startedAt), inputs)).toBeUndefined();
+    utimesSync(file, new Date(whole - 2000), new Date(whole - 2000));
     expect(answerFor(call(startedAt), inputs)).toBeDefined();
     rmSync(root, { recursive: true });
   });
