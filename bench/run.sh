@@ -139,11 +139,16 @@ bench_scale() {
   say "$scale: generating $sessions sessions, $bytes bytes, $live live"
   # Epoch now, so the transcripts end where a real home's would: minutes ago for live sessions.
   "$BUN" "$ROOT/bench/gen-home.ts" --out "$dir" --sessions "$sessions" --live "$live" --bytes "$bytes" --seed 1 --epoch "$(date +%s)000"
+  # The generator leaves hundreds of MB of dirty pages; their writeback would land in the timings.
+  sync
   local all live_bytes
   read -r all live_bytes < <("$BUN" -e "const e = await Bun.file('$dir/expected.json').json(); console.log(e.bytes.all, e.bytes.live)")
   manifest "{\"kind\":\"scale\",\"scale\":\"$scale\",\"sessions\":$sessions,\"live\":$live,\"bytes\":$all,\"liveBytes\":$live_bytes}"
   RUN_ENV=(HOME="$dir/home" CLAUDE_CONFIG_DIR="$dir/home/.claude" XDG_CACHE_HOME="$dir/cache")
   local clear_cache="rm -rf $dir/cache/ccpulse" cmd
+  # The hello-world again, next to this scale's timings: the VM's speed drifts over a run, and a warm
+  # call compared with a floor measured minutes earlier would carry that drift in its ratio.
+  measure "$scale" hello hi warm - - "$HELLO"
 
   # Cold and warm first, while the transcripts hold exactly what gen-home reported.
   for cmd in "${CCPULSE_COMMANDS[@]}"; do
