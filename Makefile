@@ -43,8 +43,8 @@ test: check test-tools dist/ccpulse test/e2e/node_modules/.installed
 	$(BUN) test
 	bash test/e2e/run.sh
 
-# Longer than in `make test`: 30 s per fuzz target (4 targets), 50 callers x 100 rounds (5000 runs of the
-# binary) and 200 kills for the fault tests; about 4 minutes. CCPULSE_FUZZ_SEED=<seed> replays a failure.
+# Longer than in `make test`: 30 s per fuzz target (5 targets), 50 callers x 100 rounds (5000 runs of the
+# binary) and 200 kills for the fault tests; about 5 minutes. CCPULSE_FUZZ_SEED=<seed> replays a failure.
 fuzz: dist/ccpulse
 	CCPULSE_FUZZ_SECONDS=30 CCPULSE_FAULT_ROUNDS=100 CCPULSE_FAULT_KILLS=200 $(BUN) test test/fuzz test/faults
 
