@@ -5,8 +5,8 @@ import type { UsageReport } from "../derive/usageReport.ts";
 import type { Env } from "../env.ts";
 import { cleanText } from "../render/text.ts";
 import { type Snapshot, takeUsage } from "../snapshot.ts";
-import type { Inputs } from "../replay/record.ts";
-import { BillingDaySchema, type Config, type UsageChoices, MonthlyWindowsSchema, TemplateSchema, TimeZoneSchema, envTemplate, loadConfig } from "../read/config.ts";
+import { Inputs } from "../replay/record.ts";
+import { BillingDaySchema, type Config, type UsageChoices, MonthlyWindowsSchema, TemplateSchema, TimeZoneSchema, configPath, envTemplate, loadConfig } from "../read/config.ts";
 
 /** What a flag accepts: nothing (a switch), one of a few words, or any value matching a pattern. */
 export type FlagSpec = { readonly values?: readonly string[]; readonly pattern?: RegExp; readonly valueName?: string; readonly help: string };
@@ -72,6 +72,18 @@ export async function usageFor(env: Env, snapshot: Snapshot, settings: Settings,
   const { report, problem } = await takeUsage(env, snapshot, settings.usage, limits);
   if (problem) console.error(`ccpulse: ${cleanText(problem, 200)}`);
   return report;
+}
+
+/**
+ * What a replayable call (compact, prompt) gathers its inputs into, config.json first; none when its
+ * output shows a time to come (a cache expiry, a reset, the window: those change with the clock alone)
+ * or its settings warned on stderr (a replay would print the answer without the warning).
+ */
+export function replayInputs(env: Env, settings: Settings, timed: boolean): Inputs | undefined {
+  if (timed || settings.problems.length > 0) return undefined;
+  const inputs = new Inputs();
+  inputs.add(configPath(env));
+  return inputs;
 }
 
 /** `--tz`, `--billing-day`, `--monthly-windows`: where the day, window and month reports draw lines. */

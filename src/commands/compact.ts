@@ -2,15 +2,13 @@ import type { ParsedArgs } from "../args.ts";
 import { latestRateLimits } from "../derive/rateLimits.ts";
 import { STATES, type State } from "../derive/state.ts";
 import { cacheDir } from "../env.ts";
-import { configPath } from "../read/config.ts";
-import { Inputs } from "../replay/record.ts";
 import { ageMark, drawAges } from "../replay/replay.ts";
 import { loadRecords } from "../read/statusline.ts";
 import { COMPACT_FIELDS, type CompactField, type CompactOptions, defaultCompactOptions, renderCompact, renderField, renderWindowMark } from "../render/compact.ts";
 import { GLYPH, TMUX_STYLE, type Target, type TmuxStyles, safeTmuxStyle } from "../render/segments.ts";
 import { cleanText } from "../render/text.ts";
 import { takeSnapshot, withReportedWarmth } from "../snapshot.ts";
-import { type Command, type FlagSpec, TEMPLATE_FLAG, USAGE_FLAGS, settingsFor, usageFor } from "./command.ts";
+import { type Command, type FlagSpec, TEMPLATE_FLAG, USAGE_FLAGS, replayInputs, settingsFor, usageFor } from "./command.ts";
 import type { Config } from "../read/config.ts";
 import { LIMIT_FIELDS, TOKEN_FIELDS, USAGE_FIELDS } from "../render/fields.ts";
 import { templateUses } from "../render/template.ts";
@@ -54,10 +52,7 @@ export const compact: Command = {
     // The records also hold Claude Code's own prompt-cache expiry, which {cache} prefers.
     const wantsCache = options.cache || uses(["cache"]);
     const wantsUsage = uses(USAGE_FIELDS);
-    // Replayable while nothing read changes, unless it shows a time to come (a cache expiry, a reset,
-    // the window: those change with the clock alone) or warned on stderr (a replay would not).
-    const inputs = wantsLimits || wantsCache || wantsUsage || settings.problems.length > 0 ? undefined : new Inputs();
-    inputs?.add(configPath(env));
+    const inputs = replayInputs(env, settings, wantsLimits || wantsCache || wantsUsage);
     const [taken, records] = await Promise.all([
       takeSnapshot(env, { tokens: options.tokens || options.cost || options.cache || uses(TOKEN_FIELDS), inputs }),
       wantsLimits || wantsCache ? loadRecords(cacheDir(env)) : [],

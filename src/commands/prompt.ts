@@ -2,13 +2,11 @@ import { type PromptShell, renderPrompt } from "../render/prompt.ts";
 import { takeSnapshot, withReportedWarmth } from "../snapshot.ts";
 import { latestRateLimits } from "../derive/rateLimits.ts";
 import { cacheDir } from "../env.ts";
-import { configPath } from "../read/config.ts";
-import { Inputs } from "../replay/record.ts";
 import { loadRecords } from "../read/statusline.ts";
 import { LIMIT_FIELDS, TOKEN_FIELDS, USAGE_FIELDS } from "../render/fields.ts";
 import { GLYPHS } from "../render/glyphs.ts";
 import { templateUses } from "../render/template.ts";
-import { type Command, TEMPLATE_FLAG, USAGE_FLAGS, settingsFor, usageFor } from "./command.ts";
+import { type Command, TEMPLATE_FLAG, USAGE_FLAGS, replayInputs, settingsFor, usageFor } from "./command.ts";
 
 export const prompt: Command = {
   name: "prompt",
@@ -24,10 +22,7 @@ export const prompt: Command = {
     const shell = (args.flags.get("shell") as PromptShell | undefined) ?? "plain";
     const settings = await settingsFor(args, env, "prompt");
     const { config, template } = settings;
-    const timed = templateUses(template, [...LIMIT_FIELDS, "cache", ...USAGE_FIELDS]);
-    // Replayable while nothing read changes, unless it shows a time to come or warned (see compact).
-    const inputs = timed || settings.problems.length > 0 ? undefined : new Inputs();
-    inputs?.add(configPath(env));
+    const inputs = replayInputs(env, settings, templateUses(template, [...LIMIT_FIELDS, "cache", ...USAGE_FIELDS]));
     const [taken, records] = await Promise.all([
       takeSnapshot(env, { tokens: templateUses(template, TOKEN_FIELDS), inputs }),
       templateUses(template, [...LIMIT_FIELDS, "cache"]) ? loadRecords(cacheDir(env)) : [],

@@ -181,6 +181,10 @@ export function parseUsageLine(buf: Uint8Array, start: number, end: number): Usa
 const CONTENT_KEY = Buffer.from('"content":[');
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
 
 /**
  * Where the first `"content":[…]` array of a JSON line starts and ends ([the "[", just after the "]"]),
@@ -206,10 +210,10 @@ export function contentArray(line: Buffer): [number, number] | undefined {
       }
       if (close < 0) return undefined;
       i = close;
-    } else if (c === 0x5b || c === 0x7b) depth++;
-    else if (c === 0x5d || c === 0x7d) {
+    } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) depth++;
+    else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
       depth--;
-      if (depth === 0) return c === 0x5d ? [open, i + 1] : undefined;
+      if (depth === 0) return c === CLOSE_ARRAY ? [open, i + 1] : undefined;
     }
   }
   return undefined;
