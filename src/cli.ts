@@ -63,7 +63,7 @@ async function main(argv: readonly string[]): Promise<number> {
     await out(output.text);
     if (output.replay) {
       const { template, at, inputs } = output.replay;
-      const answer = answerFor({ argv, env: watched.read(), startedAt, at, text: template }, inputs);
+      const answer = await answerFor({ argv, env: watched.read(), startedAt, at, text: template }, inputs);
       if (answer) await storeAnswer(answer, process.env);
     }
     return 0;

@@ -59,9 +59,41 @@ const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3})\
  * Date.parse, which cost ~0.8 ms per call in a compiled Bun binary (it loads time-zone data).
  */
 export function isoUtcMs(text: string): number | undefined {
+  const fast = toIsoStringMs(text);
+  if (fast !== undefined) return fast;
   const m = ISO_UTC.exec(text);
   if (!m) return undefined;
   const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return undefined;
   return Date.UTC(y, mo - 1, d, h, mi, s, Number((m[7] ?? "0").padEnd(3, "0")));
+}
+
+const ZERO = 48;
+
+/** `n` decimal digits of `text` from `at` as a number; NaN if any is not a digit. */
+function digitsAt(text: string, at: number, n: number): number {
+  let value = 0;
+  for (let i = at; i < at + n; i++) {
+    const d = text.charCodeAt(i) - ZERO;
+    if (!(d >= 0 && d <= 9)) return Number.NaN;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+// The exact shape toISOString() writes, "2026-11-22T05:16:33.322Z", read by character: every assistant
+// row's time goes through here on the cold path, where the regex, its match array and Number() of each
+// part cost 2 µs a row (a fifth of what tallying a row costs). Anything else is left to the regex.
+function toIsoStringMs(text: string): number | undefined {
+  if (text.length !== 24 || text[4] !== "-" || text[7] !== "-" || text[10] !== "T" || text[13] !== ":" || text[16] !== ":" || text[19] !== "." || text[23] !== "Z") return undefined;
+  const y = digitsAt(text, 0, 4);
+  const mo = digitsAt(text, 5, 2);
+  const d = digitsAt(text, 8, 2);
+  const h = digitsAt(text, 11, 2);
+  const mi = digitsAt(text, 14, 2);
+  const s = digitsAt(text, 17, 2);
+  const ms = digitsAt(text, 20, 3);
+  // NaN fails every comparison: a non-digit anywhere goes to the regex, which turns it down.
+  if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && s <= 60 && y >= 0 && ms >= 0)) return undefined;
+  return Date.UTC(y, mo - 1, d, h, mi, s, ms);
 }

@@ -2,6 +2,7 @@ import { encodeProjectDir } from "../discover/projectDir.ts";
 import { type CacheTtl, type LimitHit, type Tally, type Tokens, addRow, emptyTally, sumTokens, zeroTokens } from "../derive/tokens.ts";
 import { type Bucket, mergeBuckets } from "../derive/usageBuckets.ts";
 import { CACHE_VERSION, type Cursor, type SessionCache, type StoredCache, type Summary, cachePath, loadCache, saveCache } from "./tokenCache.ts";
+import { MessageIds } from "./messageIds.ts";
 import { lockHeld, tryLock } from "./refreshLock.ts";
 import { scanTranscript, tailHash } from "./transcript.ts";
 
@@ -46,10 +47,6 @@ interface FileStat {
   readonly isFile: boolean;
   readonly isDirectory: boolean;
 }
-
-// Message ids are kept as 64-bit hashes: a third of their size in the cache, which is rewritten on every
-// refresh, and a collision among one session's messages is out of reach.
-const idHash = (id: string): string => Bun.hash.wyhash(id).toString(36);
 
 // A refresh needs node:fs anyway (to read and to write the cache); once it is loaded, its statSync is
 // far cheaper than a Bun.file().stat() round trip through the I/O threads (a refresh of 7 sessions with
@@ -146,24 +143,28 @@ async function refreshTokens(owner: TranscriptOwner, path: string, primary: stri
     const found = await subagentFiles(transcript, owner.sessionId, cache);
     dirty = found.dirty || dirty;
     subagents = found;
-    const newIds: string[] = [];
+    // Decoded only when the main file has new rows or a sub-agent file rows to check against it.
+    let mainIds: MessageIds | undefined;
+    const ids = () => (mainIds ??= MessageIds.decode(cache.mainIds));
+    let idsChanged = false;
     const mainMoved = await advance(
       cache,
       transcript,
       (tally, row) => {
         addRow(tally, row);
-        if (!row.sidechain && row.messageId) newIds.push(idHash(row.messageId));
+        if (!row.sidechain && row.messageId) {
+          ids().add(row.messageId);
+          idsChanged = true;
+        }
       },
       () => {
-        cache.mainIds = "";
-        newIds.length = 0;
+        mainIds = MessageIds.empty();
+        idsChanged = true;
       },
     );
-    if (newIds.length > 0) cache.mainIds = cache.mainIds === "" ? newIds.join("\n") : `${cache.mainIds}\n${newIds.join("\n")}`;
+    if (idsChanged) cache.mainIds = ids().encode();
     dirty = mainMoved || dirty;
-    // Built only when a sub-agent file has rows to check against it.
-    let mainIds: Set<string> | undefined;
-    const isReplay = (id: string) => (mainIds ??= new Set(cache.mainIds.split("\n"))).has(idHash(id));
+    const isReplay = (id: string) => ids().has(id);
     for (const file of subagents.files) {
       dirty = (await advance(cache, file, (tally, row) => addRow(tally, row, isReplay))) || dirty;
     }

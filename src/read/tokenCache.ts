@@ -4,7 +4,7 @@ import { LimitHitSchema, TallySchema, TokensSchema } from "../derive/tokens.ts";
 import { BucketSchema } from "../derive/usageBuckets.ts";
 
 // Bump when the cache layout or what a tally means changes: an older file is then rebuilt from byte 0.
-export const CACHE_VERSION = 5;
+export const CACHE_VERSION = 6;
 
 const offset = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 
@@ -29,7 +29,7 @@ export const SessionCacheSchema = v.object({
   transcript: v.optional(v.string()),
   dirs: v.record(v.string(), v.number()),
   files: v.record(v.string(), CursorSchema),
-  // Hashes of the main file's message ids, to drop their replays in sidechain files, joined by "\n".
+  // The main file's message ids (read/messageIds.ts encode()), to drop their replays in sidechain files.
   mainIds: v.string(),
 });
 export type SessionCache = v.InferOutput<typeof SessionCacheSchema>;

@@ -30,7 +30,30 @@ test.each([
   expect(isoUtcMs(text)).toBe(Date.parse(text));
 });
 
-test.each(["2026-11-21 21:34:09Z", "2026-11-21T21:34:09+01:00", "2026-13-01T00:00:00Z", "", "x"])("isoUtcMs(%p) is undefined", (text) => {
+test("isoUtcMs agrees with Date.parse on 2000 toISOString() times, 1970 to 2100", () => {
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let i = 0; i < 2000; i++) {
+    const text = new Date(Math.floor(random() * Date.UTC(2100, 0, 1))).toISOString();
+    expect(isoUtcMs(text)).toBe(Date.parse(text));
+  }
+});
+
+test.each([
+  "2026-11-21 21:34:09Z",
+  "2026-11-21T21:34:09+01:00",
+  "2026-13-01T00:00:00Z",
+  "",
+  "x",
+  // the 24-character shape toISOString() writes, with something wrong in it
+  "2026-11-21T21:34:09.9a5Z",
+  "2026-11-21T24:00:00.000Z",
+  "2026-00-21T21:34:09.915Z",
+  "2026-11-21T21:60:09.915Z",
+  "-026-11-21T21:34:09.915Z",
+  "2026-11-21T21:34:09.915z",
+  "2026-11-21T21:34:09,915Z",
+])("isoUtcMs(%p) is undefined", (text) => {
   expect(isoUtcMs(text)).toBeUndefined();
 });
 

@@ -96,6 +96,24 @@ describe("readSessionTokens through the offset cache", () => {
     expect((await read()).tokens.output).toBe(97);
   });
 
+  test("a parent message's replay counts once the parent transcript is rewritten without it", async () => {
+    const { transcript, read } = setup();
+    writeFileSync(transcript, lines(...response("p1", { output: 87 })));
+    const subDir = join(dirname(transcript), SID, "subagents");
+    mkdirSync(subDir, { recursive: true });
+    const agent = join(subDir, "agent-a1.jsonl");
+    writeFileSync(agent, lines(assistantLine("p1", "req_replayed", { output: 87 }, { sidechain: true })));
+    expect((await read()).tokens.output).toBe(87);
+    // Replaced by a file without p1: the ids read before are dropped with the old offset.
+    writeFileSync(`${transcript}.new`, lines(...response("q1", { output: 5 })));
+    renameSync(`${transcript}.new`, transcript);
+    appendFileSync(agent, lines(assistantLine("s1", "rs1", { output: 9 }, { sidechain: true })));
+    expect((await read()).tokens.output).toBe(14);
+    // A new file read from its start checks the replay against q1 only.
+    writeFileSync(join(subDir, "agent-a2.jsonl"), lines(assistantLine("p1", "req_again", { output: 87 }, { sidechain: true }), assistantLine("q1", "req_q", { output: 5 }, { sidechain: true })));
+    expect((await read()).tokens.output).toBe(101);
+  });
+
   test("a transcript left in another project dir (resumed elsewhere) is found", async () => {
     const { home, read } = setup();
     const elsewhere = join(home.claude, "projects", "-somewhere-else", `${SID}.jsonl`);
