@@ -114,8 +114,9 @@ for (const s of scales) {
     const append = medianMs(key("append"));
     // ccusage keeps no cache: each call is a full scan, measured once and shown as both warm and cold.
     const cold = medianMs(key("cold")) ?? (tool === "ccusage" ? warm : undefined);
-    // ccpulse reads the transcripts of live sessions only; ccusage reads every transcript.
-    const bytesRead = tool === "ccusage" ? s.bytes : s.liveBytes;
+    // ccpulse's compact reads the transcripts of live sessions only; json also builds the usage ledger
+    // from every transcript of the last 35 days (all of a generated home), as ccusage reads every one.
+    const bytesRead = tool === "ccusage" || command === "json" ? s.bytes : s.liveBytes;
     const label = `${s.scale} (${s.sessions} sessions, ${size(s.bytes)}, ${s.live} live = ${size(s.liveBytes)})`;
     rows.push(
       `| ${label} | \`${tool} ${command}\` | ${ms(warm)} | ${ms(append)} | ${ms(cold)} | ${gbps(bytesRead, cold)} | ${ratio(warm, hello)} | ${ratio(append, hello)} | ${ratio(cold, hello)} | ${mib(rss.get(key("warm")))} | ${mib(rss.get(key("cold")) ?? (tool === "ccusage" ? rss.get(key("warm")) : undefined))} |`,
@@ -133,7 +134,8 @@ const summary = [
   "Medians of hyperfine runs (`--warmup 3`, `-N`: no shell). *warm*: nothing changed since the last call; *after-append*: 1 MiB of new rows",
   "appended to the live sessions' transcripts (and their probes touched) before each call; *cold*: ccpulse's offset cache",
   "(`$XDG_CACHE_HOME/ccpulse`) removed before each call, the OS page cache still warm. *cold GB/s*: bytes the tool must read",
-  "(ccpulse: live sessions' transcripts and sub-agent files; ccusage: every transcript) ÷ cold time. Peak RSS: max of 3 runs of",
+  "(`ccpulse compact`: live sessions' transcripts and sub-agent files; `ccpulse json`, which also builds the usage ledger, and",
+  "ccusage: every transcript) ÷ cold time. Peak RSS: max of 3 runs of",
   "`/usr/bin/time -v`. Ratios are to the hello-world measured with the same scale, just before its timings.",
   "",
   table,
