@@ -190,7 +190,7 @@ async function refreshTokens(owner: TranscriptOwner, path: string, primary: stri
     limit: tallies.reduce<LimitHit | undefined>((newest, t) => (t.limit && (!newest || t.limit.at > newest.at) ? t.limit : newest), undefined),
   };
   const watch = [...new Set([primary, ...(transcript !== undefined ? [transcript] : []), ...(subagents.root ? [subagents.root] : []), ...Object.keys(cache.dirs), ...Object.keys(cache.files)])];
-  const next: Omit<Summary, "bodyHash"> = {
+  const next: Summary = {
     version: CACHE_VERSION,
     configDir: owner.configDir,
     sessionId: owner.sessionId,

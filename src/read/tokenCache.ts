@@ -4,7 +4,7 @@ import { LimitHitSchema, TallySchema, TokensSchema } from "../derive/tokens.ts";
 import { BucketSchema } from "../derive/usageBuckets.ts";
 
 // Bump when the cache layout or what a tally means changes: an older file is then rebuilt from byte 0.
-export const CACHE_VERSION = 6;
+export const CACHE_VERSION = 7;
 
 const offset = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 
@@ -35,12 +35,9 @@ export const SessionCacheSchema = v.object({
 export type SessionCache = v.InferOutput<typeof SessionCacheSchema>;
 
 /**
- * The first line of a cache file: the session's totals and a stamp of every path they depend on (the
+ * The second line of a cache file: the session's totals and a stamp of every path they depend on (the
  * transcript, the folder it should be in, the sub-agent folders and files). When the stamp still holds,
- * a call returns these totals without parsing the cursors below it. The cursors are checked against the
- * summary's hash of them rather than with valibot: validating ~100 cursors and dedupe keys per session
- * cost ~5 ms for 7 sessions, more than reading the appended megabyte. SessionCacheSchema states their
- * shape, and a test holds every written body to it.
+ * a call returns these totals without parsing the cursors below it.
  */
 export const SummarySchema = v.object({
   version: v.literal(CACHE_VERSION),
@@ -59,10 +56,23 @@ export const SummarySchema = v.object({
   // ledger (read/usageLedger.ts) sums these over every session for the window, the day and the month.
   buckets: v.array(BucketSchema),
   limit: v.optional(LimitHitSchema),
-  // wyhash of the second line as written: a body that does not match is rebuilt from the transcripts.
-  bodyHash: v.string(),
 });
 export type Summary = v.InferOutput<typeof SummarySchema>;
+
+/**
+ * The first line: whose cache this is and wyhashes of the two lines below, as written. Both are ours and
+ * written atomically (atomicWrite.ts), so a matching hash stands in for validating them: valibot over
+ * 8 summaries (a watch list and a bucket per quarter hour each, ~8 KB) cost ~3 ms of a call that
+ * follows an append, more than the schema check of this line. SummarySchema and SessionCacheSchema
+ * state their shapes, and a test holds every written file to them (test/helpers/cacheFile.ts).
+ */
+export const CacheHeadSchema = v.object({
+  version: v.literal(CACHE_VERSION),
+  configDir: v.string(),
+  sessionId: v.string(),
+  summaryHash: v.string(),
+  bodyHash: v.string(),
+});
 
 export const emptyCache = (configDir: string, sessionId: string): SessionCache => ({
   version: CACHE_VERSION,
@@ -81,11 +91,11 @@ export function cachePath(cacheDir: string, configDir: string, sessionId: string
 
 export interface StoredCache {
   readonly summary?: Summary;
-  /** The cursors, parsed and validated only when asked for; empty when missing or invalid. */
+  /** The cursors, parsed only when asked for; empty when missing or not the ones written with the summary. */
   cache(): SessionCache;
 }
 
-/** A cache that is missing, unreadable, of another version or for another session reads as empty. */
+/** A cache that is missing, torn, of another version or for another session reads as empty. */
 export async function loadCache(path: string, configDir: string, sessionId: string): Promise<StoredCache> {
   let text = "";
   try {
@@ -93,38 +103,39 @@ export async function loadCache(path: string, configDir: string, sessionId: stri
   } catch {
     // no cache yet, or not a file
   }
-  const newline = text.indexOf("\n");
-  const belongs = (x: { configDir: string; sessionId: string }) => x.configDir === configDir && x.sessionId === sessionId;
-  let summary: Summary | undefined;
+  const [first = "", second = "", third = ""] = text.split("\n", 3);
+  let head: v.InferOutput<typeof CacheHeadSchema> | undefined;
   try {
-    const parsed = newline > 0 ? v.safeParse(SummarySchema, JSON.parse(text.slice(0, newline))) : undefined;
-    summary = parsed?.success ? parsed.output : undefined;
+    const parsed = v.safeParse(CacheHeadSchema, JSON.parse(first));
+    head = parsed.success && parsed.output.configDir === configDir && parsed.output.sessionId === sessionId ? parsed.output : undefined;
   } catch {
     // a torn or garbage first line: rebuilt
   }
-  const mine = summary && belongs(summary) ? summary : undefined;
+  const parse = <T>(line: string, hash: string | undefined): T | undefined => {
+    if (!head || hash !== hashOf(line)) return undefined;
+    try {
+      return JSON.parse(line) as T;
+    } catch {
+      return undefined;
+    }
+  };
+  const summary = parse<Summary>(second, head?.summaryHash);
   return {
-    summary: mine,
-    cache() {
-      const body = text.slice(newline + 1);
-      if (!mine || bodyHash(body) !== mine.bodyHash) return emptyCache(configDir, sessionId);
-      try {
-        return JSON.parse(body) as SessionCache;
-      } catch {
-        return emptyCache(configDir, sessionId);
-      }
-    },
+    summary,
+    cache: () => (summary && parse<SessionCache>(third, head?.bodyHash)) || emptyCache(configDir, sessionId),
   };
 }
 
-export const bodyHash = (body: string): string => Bun.hash.wyhash(body).toString(36);
+export const hashOf = (line: string): string => Bun.hash.wyhash(line).toString(36);
 
 /**
  * Written atomically (atomicWrite.ts): offsets and totals travel together, so a lost race between
  * writers costs a re-read, never a double count. A failure (full disk, read-only home, a directory in
  * the way) is swallowed: the cache is an optimisation and the answer is already computed.
  */
-export async function saveCache(path: string, summary: Omit<Summary, "bodyHash">, cache: SessionCache): Promise<void> {
-  const body = `${JSON.stringify(cache)}\n`;
-  await writeFileAtomic(path, `${JSON.stringify({ ...summary, bodyHash: bodyHash(body) })}\n${body}`).catch(() => {});
+export async function saveCache(path: string, summary: Summary, cache: SessionCache): Promise<void> {
+  const second = JSON.stringify(summary);
+  const third = JSON.stringify(cache);
+  const head = { version: CACHE_VERSION, configDir: summary.configDir, sessionId: summary.sessionId, summaryHash: hashOf(second), bodyHash: hashOf(third) };
+  await writeFileAtomic(path, `${JSON.stringify(head)}\n${second}\n${third}\n`).catch(() => {});
 }

@@ -141,11 +141,11 @@ describe("faults: a full disk under the cache", () => {
     expect(fullCold.caches.size).toBe(0);
     for (const [s, want] of [[freed, before], [freedAgain, after]] as const) {
       expect(s.caches.size).toBe(1);
-      const summary = JSON.parse([...s.caches.values()][0]?.split("\n")[0] ?? "");
+      const summary = JSON.parse([...s.caches.values()][0]?.split("\n")[1] ?? "");
       expect(fourTotals(summary.tokens)).toEqual(want);
     }
     // Nearly full: the write of the brought-up-to-date cache failed partway; the old one is still there, whole.
-    const stale = JSON.parse([...nearlyFull.caches.values()][0]?.split("\n")[0] ?? "");
+    const stale = JSON.parse([...nearlyFull.caches.values()][0]?.split("\n")[1] ?? "");
     expect(fourTotals(stale.tokens)).toEqual(before);
     console.log(
       `faults diskfull (${MODE.mode} tmpfs of ${SIZE}): ` +

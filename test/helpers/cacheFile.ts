@@ -1,31 +1,34 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
-import { CACHE_VERSION, SessionCacheSchema, SummarySchema, bodyHash } from "../../src/read/tokenCache.ts";
+import { CACHE_VERSION, CacheHeadSchema, SessionCacheSchema, SummarySchema, hashOf } from "../../src/read/tokenCache.ts";
 
 /**
- * Why a session cache file's text would not be used as is, or undefined when it is whole: a summary
- * line and a cursor body that both hold to their schemas, for the same session, with the body's hash.
- * Stricter than the loader (which only checks the body's hash), so a torn or mixed write cannot pass.
+ * Why a session cache file's text would not be used as is, or undefined when it is whole: a head line,
+ * a summary and a cursor body that hold to their schemas, for the same session, with the hashes the head
+ * gives. Stricter than the loader (which trusts lines 2 and 3 by their hashes), so a torn or mixed
+ * write cannot pass.
  */
 export function cacheProblem(text: string): string | undefined {
   const lines = text.split("\n");
-  if (lines.length !== 3 || lines[2] !== "") return `${lines.length - 1} lines, or no final newline`;
-  const [head, body] = lines as [string, string];
-  let summary: unknown;
-  let cursors: unknown;
+  if (lines.length !== 4 || lines[3] !== "") return `${lines.length - 1} lines, or no final newline`;
+  const [first, second, third] = lines as [string, string, string];
+  const parsed: unknown[] = [];
   try {
-    summary = JSON.parse(head);
-    cursors = JSON.parse(body);
+    for (const line of [first, second, third]) parsed.push(JSON.parse(line));
   } catch (error) {
     return `not JSON: ${(error as Error).message}`;
   }
-  const s = v.safeParse(SummarySchema, summary);
+  const h = v.safeParse(CacheHeadSchema, parsed[0]);
+  if (!h.success) return `head: ${v.summarize(h.issues).split("\n")[0]}`;
+  const s = v.safeParse(SummarySchema, parsed[1]);
   if (!s.success) return `summary: ${v.summarize(s.issues).split("\n")[0]}`;
-  const c = v.safeParse(SessionCacheSchema, cursors);
+  const c = v.safeParse(SessionCacheSchema, parsed[2]);
   if (!c.success) return `cursors: ${v.summarize(c.issues).split("\n")[0]}`;
-  if (s.output.bodyHash !== bodyHash(`${body}\n`)) return "body hash does not match";
-  if (s.output.sessionId !== c.output.sessionId || s.output.configDir !== c.output.configDir) return "summary and cursors of different sessions";
+  if (h.output.summaryHash !== hashOf(second)) return "summary hash does not match";
+  if (h.output.bodyHash !== hashOf(third)) return "body hash does not match";
+  const sessions = new Set([h.output, s.output, c.output].map((x) => `${x.configDir}\u0000${x.sessionId}`));
+  if (sessions.size !== 1) return "head, summary and cursors of different sessions";
   return undefined;
 }
 
@@ -46,9 +49,9 @@ export function framingProblem(text: string): string | undefined {
     return `not JSON: ${(error as Error).message}`;
   }
   if (typeof head?.summaryHash === "string") {
-    if (head.summaryHash !== bodyHash(lines[1] ?? "")) return "summary hash does not match";
-    if (head.bodyHash !== bodyHash(lines[2] ?? "")) return "body hash does not match";
-  } else if (typeof head?.bodyHash === "string" && head.bodyHash !== bodyHash(text.slice(text.indexOf("\n") + 1))) return "body hash does not match";
+    if (head.summaryHash !== hashOf(lines[1] ?? "")) return "summary hash does not match";
+    if (head.bodyHash !== hashOf(lines[2] ?? "")) return "body hash does not match";
+  } else if (typeof head?.bodyHash === "string" && head.bodyHash !== hashOf(text.slice(text.indexOf("\n") + 1))) return "body hash does not match";
   return undefined;
 }
 

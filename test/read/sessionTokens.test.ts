@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { encodeProjectDir } from "../../src/discover/projectDir.ts";
 import { cacheDir } from "../../src/env.ts";
 import { readSessionTokens, stampOf } from "../../src/read/sessionTokens.ts";
-import { CACHE_VERSION, SessionCacheSchema, bodyHash, cachePath } from "../../src/read/tokenCache.ts";
+import { CACHE_VERSION, CacheHeadSchema, SessionCacheSchema, SummarySchema, cachePath, hashOf } from "../../src/read/tokenCache.ts";
 import * as v from "valibot";
 import { type TestHome, makeHome } from "../helpers/home.ts";
 import { naiveTotals } from "../helpers/oracle.ts";
@@ -23,6 +23,12 @@ function setup(): { home: TestHome; transcript: string; read: () => ReturnType<t
 
 const lines = (...rows: string[]) => rows.map((r) => `${r}\n`).join("");
 const cacheLines = (path: string): any[] => readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+/** A cache file as ccpulse frames one: a head with the hashes of the summary and cursor lines. */
+const framed = (summary: unknown, cursors: unknown, head: Record<string, unknown> = {}): string => {
+  const [second, third] = [JSON.stringify(summary), JSON.stringify(cursors)];
+  const s = summary as { configDir: string; sessionId: string };
+  return `${JSON.stringify({ version: CACHE_VERSION, configDir: s.configDir, sessionId: s.sessionId, summaryHash: hashOf(second), bodyHash: hashOf(third), ...head })}\n${second}\n${third}\n`;
+};
 
 describe("readSessionTokens through the offset cache", () => {
   test("append half a line, call, append the rest, call: exact", async () => {
@@ -142,7 +148,7 @@ describe("readSessionTokens through the offset cache", () => {
 });
 
 describe("the cache file", () => {
-  test("lives under XDG_CACHE_HOME/ccpulse, dir 0700, file 0600, versioned: a summary line, then the cursors", async () => {
+  test("lives under XDG_CACHE_HOME/ccpulse, dir 0700, file 0600, versioned: a head, a summary line, then the cursors", async () => {
     const { home, transcript, read, cacheFile } = setup();
     writeFileSync(transcript, lines(...response("m1", { output: 5 })));
     await read();
@@ -150,28 +156,31 @@ describe("the cache file", () => {
     expect(statSync(join(home.cache, "ccpulse")).mode & 0o777).toBe(0o700);
     expect(statSync(dirname(cacheFile)).mode & 0o777).toBe(0o700);
     expect(statSync(cacheFile).mode & 0o777).toBe(0o600);
-    const [summary, cursors] = cacheLines(cacheFile);
+    const [head, summary, cursors] = cacheLines(cacheFile);
     expect(summary).toMatchObject({ version: CACHE_VERSION, sessionId: SID, tokens: { output: 5 }, transcript });
     expect(cursors).toMatchObject({ version: CACHE_VERSION, sessionId: SID });
-    // Loads trust the cursors by their hash, so every body written must hold to the schema.
+    // Loads trust the summary and the cursors by their hashes, so every one written must hold to its schema.
+    expect(v.safeParse(SummarySchema, summary).issues).toBeUndefined();
     expect(v.safeParse(SessionCacheSchema, cursors).issues).toBeUndefined();
-    expect(summary.bodyHash).toBe(bodyHash(`${readFileSync(cacheFile, "utf8").split("\n")[1]}\n`));
+    const [, second, third] = readFileSync(cacheFile, "utf8").split("\n");
+    expect(v.parse(CacheHeadSchema, head)).toEqual({ version: CACHE_VERSION, configDir: summary.configDir, sessionId: SID, summaryHash: hashOf(second ?? ""), bodyHash: hashOf(third ?? "") });
     expect(cursors.files[transcript].offset).toBe(Bun.file(transcript).size);
   });
 
   test.each([
     ["garbage", () => "\x00\xff not json"],
-    ["valid JSON of the wrong shape", () => `{"version":${CACHE_VERSION},"files":"nope"}\n{"version":${CACHE_VERSION}}\n`],
-    ["another version", (c: any[]) => `${JSON.stringify({ ...c[0], version: 1 })}\n${JSON.stringify({ ...c[1], version: 1 })}\n`],
-    ["another session's cache", (c: any[]) => `${JSON.stringify({ ...c[0], sessionId: "x" })}\n${JSON.stringify({ ...c[1], sessionId: "x" })}\n`],
+    ["valid JSON of the wrong shape", () => `{"version":${CACHE_VERSION},"files":"nope"}\n{"version":${CACHE_VERSION}}\n{}\n`],
+    ["another version", (c: any[]) => framed({ ...c[1], version: 1 }, { ...c[2], version: 1 }, { version: 1 })],
+    ["another session's cache", (c: any[]) => framed({ ...c[1], sessionId: "x" }, { ...c[2], sessionId: "x" })],
+    ["totals changed after their hash was taken", (c: any[]) => `${JSON.stringify(c[0])}\n${JSON.stringify({ ...c[1], tokens: { ...c[1].tokens, output: 999 } })}\n${JSON.stringify(c[2])}\n`],
     ["a stale stamp over cursors past the end", (c: any[]) => {
-      for (const f of Object.values(c[1].files) as { offset: number; size: number }[]) {
+      for (const f of Object.values(c[2].files) as { offset: number; size: number }[]) {
         f.offset = 1e9;
         f.size = 7;
       }
-      return `${JSON.stringify({ ...c[0], stamp: "stale" })}\n${JSON.stringify(c[1])}\n`;
+      return framed({ ...c[1], stamp: "stale" }, c[2]);
     }],
-    ["a stale stamp over broken cursors", (c: any[]) => `${JSON.stringify({ ...c[0], stamp: "stale" })}\n{"version":${CACHE_VERSION},"files":{"x":1}}\n`],
+    ["a stale stamp over cursors that are not the ones hashed", (c: any[]) => framed({ ...c[1], stamp: "stale" }, c[2]).replace(/[^\n]*\n$/, `{"version":${CACHE_VERSION},"files":{"x":1}}\n`)],
     ["only the first line, torn", (c: any[]) => JSON.stringify(c[0]).slice(0, 40)],
   ])("%s: rebuilt from the transcript, totals exact", async (_, corrupt) => {
     const { transcript, read, cacheFile } = setup();
@@ -188,9 +197,9 @@ describe("the cache file", () => {
     const { transcript, read, cacheFile } = setup();
     writeFileSync(transcript, lines(...response("m1", { output: 5 })));
     await read();
-    // Doctor the stored totals: while the stamp holds they are believed (no transcript is read)…
-    const [summary, cursors] = cacheLines(cacheFile);
-    writeFileSync(cacheFile, `${JSON.stringify({ ...summary, tokens: { ...summary.tokens, output: 999 } })}\n${JSON.stringify(cursors)}\n`);
+    // Doctor the stored totals (and their hash): while the stamp holds they are believed (no transcript is read)…
+    const [, summary, cursors] = cacheLines(cacheFile);
+    writeFileSync(cacheFile, framed({ ...summary, tokens: { ...summary.tokens, output: 999 } }, cursors));
     expect((await read()).tokens.output).toBe(999);
     // …and a new sub-agent folder, an append or a replaced file each send the call back to the cursors.
     mkdirSync(join(dirname(transcript), SID, "subagents"), { recursive: true });
