@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { writeFileAtomic } from "../atomicWrite.ts";
+import { framed, readFramed } from "./framedFile.ts";
 import { LimitHitSchema, TallySchema, TokensSchema } from "../derive/tokens.ts";
 import { BucketSchema } from "../derive/usageBuckets.ts";
 
@@ -60,11 +61,11 @@ export const SummarySchema = v.object({
 export type Summary = v.InferOutput<typeof SummarySchema>;
 
 /**
- * The first line: whose cache this is and wyhashes of the two lines below, as written. Both are ours and
- * written atomically (atomicWrite.ts), so a matching hash stands in for validating them: valibot over
- * 8 summaries (a watch list and a bucket per quarter hour each, ~8 KB) cost ~3 ms of a call that
- * follows an append, more than the schema check of this line. SummarySchema and SessionCacheSchema
- * state their shapes, and a test holds every written file to them (test/helpers/cacheFile.ts).
+ * The first line (read/framedFile.ts): whose cache this is and wyhashes of the two lines below, as
+ * written. The summary and cursors are trusted by those: valibot over 8 summaries (a watch list and a
+ * bucket per quarter hour each, ~8 KB) cost ~3 ms of a call that follows an append. SummarySchema and
+ * SessionCacheSchema state their shapes, and a test holds every written file to them
+ * (test/helpers/cacheFile.ts).
  */
 export const CacheHeadSchema = v.object({
   version: v.literal(CACHE_VERSION),
@@ -103,30 +104,13 @@ export async function loadCache(path: string, configDir: string, sessionId: stri
   } catch {
     // no cache yet, or not a file
   }
-  const [first = "", second = "", third = ""] = text.split("\n", 3);
-  let head: v.InferOutput<typeof CacheHeadSchema> | undefined;
-  try {
-    const parsed = v.safeParse(CacheHeadSchema, JSON.parse(first));
-    head = parsed.success && parsed.output.configDir === configDir && parsed.output.sessionId === sessionId ? parsed.output : undefined;
-  } catch {
-    // a torn or garbage first line: rebuilt
-  }
-  const parse = <T>(line: string, hash: string | undefined): T | undefined => {
-    if (!head || hash !== hashOf(line)) return undefined;
-    try {
-      return JSON.parse(line) as T;
-    } catch {
-      return undefined;
-    }
-  };
-  const summary = parse<Summary>(second, head?.summaryHash);
+  const file = readFramed(text, CacheHeadSchema, (head) => head.configDir === configDir && head.sessionId === sessionId);
+  const summary = file.summary<Summary>();
   return {
     summary,
-    cache: () => (summary && parse<SessionCache>(third, head?.bodyHash)) || emptyCache(configDir, sessionId),
+    cache: () => (summary && file.body<SessionCache>()) || emptyCache(configDir, sessionId),
   };
 }
-
-export const hashOf = (line: string): string => Bun.hash.wyhash(line).toString(36);
 
 /**
  * Written atomically (atomicWrite.ts): offsets and totals travel together, so a lost race between
@@ -134,8 +118,6 @@ export const hashOf = (line: string): string => Bun.hash.wyhash(line).toString(3
  * the way) is swallowed: the cache is an optimisation and the answer is already computed.
  */
 export async function saveCache(path: string, summary: Summary, cache: SessionCache): Promise<void> {
-  const second = JSON.stringify(summary);
-  const third = JSON.stringify(cache);
-  const head = { version: CACHE_VERSION, configDir: summary.configDir, sessionId: summary.sessionId, summaryHash: hashOf(second), bodyHash: hashOf(third) };
-  await writeFileAtomic(path, `${JSON.stringify(head)}\n${second}\n${third}\n`).catch(() => {});
+  const head = { version: CACHE_VERSION, configDir: summary.configDir, sessionId: summary.sessionId };
+  await writeFileAtomic(path, framed(head, summary, cache)).catch(() => {});
 }

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { removeAbandonedTemps, writeFileAtomic } from "../atomicWrite.ts";
+import { framed, readFramed } from "./framedFile.ts";
 import type { Session } from "../derive/sessions.ts";
 import { type LimitHit, LimitHitSchema } from "../derive/tokens.ts";
 import type { LedgerFacts } from "../derive/usageReport.ts";
@@ -195,10 +196,9 @@ function listTranscripts(fs: typeof import("node:fs"), dir: string): string[] {
 }
 
 /**
- * Line 1: version, config dir, when it was checked, the live sessions then, and hashes of lines 2 and
- * 3; line 2: the ended sessions' facts (what a warm call needs); line 3: the ledger itself. Both are
- * ours and written atomically, so a matching hash stands in for validating them field by field (too
- * slow for a month of buckets); a mismatch, a torn or foreign file reads as no ledger and is rebuilt.
+ * A framed file (read/framedFile.ts). Line 1: version, config dir, when it was checked, the live
+ * sessions then, and hashes of lines 2 and 3; line 2: the ended sessions' facts (what a warm call
+ * needs); line 3: the ledger itself. A mismatch, a torn or foreign file reads as no ledger and is rebuilt.
  */
 async function loadLedger(path: string, configDir: string): Promise<{ head?: LedgerHead; summary(): LedgerFacts | undefined; ledger(): Ledger | undefined }> {
   let text = "";
@@ -207,23 +207,8 @@ async function loadLedger(path: string, configDir: string): Promise<{ head?: Led
   } catch {
     // none yet, or not a file
   }
-  const [first = "", second = "", third = ""] = text.split("\n", 3);
-  let head: LedgerHead | undefined;
-  try {
-    const parsed = v.safeParse(LedgerHeadSchema, JSON.parse(first));
-    head = parsed.success && parsed.output.configDir === configDir ? parsed.output : undefined;
-  } catch {
-    // torn or garbage: rebuilt
-  }
-  const parse = <T>(line: string, hash: string | undefined): T | undefined => {
-    if (!head || hash !== hashOf(line)) return undefined;
-    try {
-      return JSON.parse(line) as T;
-    } catch {
-      return undefined;
-    }
-  };
-  return { head, summary: () => parse<LedgerFacts>(second, head?.summaryHash), ledger: () => parse<Ledger>(third, head?.bodyHash) };
+  const file = readFramed(text, LedgerHeadSchema, (head) => head.configDir === configDir);
+  return { head: file.head, summary: () => file.summary<LedgerFacts>(), ledger: () => file.body<Ledger>() };
 }
 
 const LedgerHeadSchema = v.object({
@@ -235,12 +220,9 @@ const LedgerHeadSchema = v.object({
   bodyHash: v.string(),
 });
 type LedgerHead = v.InferOutput<typeof LedgerHeadSchema>;
-const hashOf = (line: string) => Bun.hash.wyhash(line).toString(36);
 
 async function saveLedger(path: string, ledger: Ledger, live: Readonly<Record<string, string>>, facts: LedgerFacts): Promise<void> {
-  const summary = JSON.stringify(facts);
-  const body = JSON.stringify(ledger);
-  const head: LedgerHead = { version: LEDGER_VERSION, configDir: ledger.configDir, checkedAt: ledger.checkedAt, live, summaryHash: hashOf(summary), bodyHash: hashOf(body) };
+  const head = { version: LEDGER_VERSION, configDir: ledger.configDir, checkedAt: ledger.checkedAt, live };
   // Like the session caches: a ledger that cannot be written costs the next call a rebuild, not its answer.
-  await writeFileAtomic(path, `${JSON.stringify(head)}\n${summary}\n${body}\n`).catch(() => {});
+  await writeFileAtomic(path, framed(head, facts, ledger)).catch(() => {});
 }

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
-import { CACHE_VERSION, CacheHeadSchema, SessionCacheSchema, SummarySchema, hashOf } from "../../src/read/tokenCache.ts";
+import { hashOf } from "../../src/read/framedFile.ts";
+import { CACHE_VERSION, CacheHeadSchema, SessionCacheSchema, SummarySchema } from "../../src/read/tokenCache.ts";
 
 /**
  * Why a session cache file's text would not be used as is, or undefined when it is whole: a head line,
