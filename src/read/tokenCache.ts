@@ -63,7 +63,8 @@ export type Summary = v.InferOutput<typeof SummarySchema>;
 /**
  * The first line (read/framedFile.ts): whose cache this is and wyhashes of the two lines below, as
  * written. The summary and cursors are trusted by those: valibot over 8 summaries (a watch list and a
- * bucket per quarter hour each, ~8 KB) cost ~3 ms of a call that follows an append. SummarySchema and
+ * bucket per quarter hour each, ~8 KB) cost ~3 ms of a call that follows an append, and over the
+ * cursors and dedupe keys ~5 ms for 7 sessions, more than reading the appended megabyte. SummarySchema and
  * SessionCacheSchema state their shapes, and a test holds every written file to them
  * (test/helpers/cacheFile.ts).
  */
