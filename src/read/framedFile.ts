@@ -14,7 +14,13 @@ export interface FrameHashes {
  * and written atomically, so a matching hash stands in for validating them field by field, which costs
  * milliseconds for a watch list or a month of buckets. Anything torn, foreign or mismatched reads as absent.
  */
-export function readFramed<H extends FrameHashes>(text: string, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): { head?: H; summary<T>(): T | undefined; body<T>(): T | undefined } {
+export interface FramedFile<H> {
+  readonly head?: H;
+  summary<T>(): T | undefined;
+  body<T>(): T | undefined;
+}
+
+export function readFramed<H extends FrameHashes>(text: string, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): FramedFile<H> {
   const [first = "", second = "", third = ""] = text.split("\n", 3);
   let head: H | undefined;
   try {
@@ -32,6 +38,17 @@ export function readFramed<H extends FrameHashes>(text: string, schema: v.Generi
     }
   };
   return { head, summary: () => parse(second, head?.summaryHash), body: () => parse(third, head?.bodyHash) };
+}
+
+/** readFramed of the file at `path`; a missing or unreadable file reads as absent. */
+export async function loadFramed<H extends FrameHashes>(path: string, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): Promise<FramedFile<H>> {
+  let text = "";
+  try {
+    text = await Bun.file(path).text();
+  } catch {
+    // none yet, or not a file
+  }
+  return readFramed(text, schema, belongs);
 }
 
 /** The text of a framed file: `head` with the hashes of the two lines below it. */

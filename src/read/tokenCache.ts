@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { writeFileAtomic } from "../atomicWrite.ts";
-import { framed, readFramed } from "./framedFile.ts";
+import { framed, loadFramed } from "./framedFile.ts";
 import { LimitHitSchema, TallySchema, TokensSchema } from "../derive/tokens.ts";
 import { BucketSchema } from "../derive/usageBuckets.ts";
 
@@ -99,13 +99,7 @@ export interface StoredCache {
 
 /** A cache that is missing, torn, of another version or for another session reads as empty. */
 export async function loadCache(path: string, configDir: string, sessionId: string): Promise<StoredCache> {
-  let text = "";
-  try {
-    text = await Bun.file(path).text();
-  } catch {
-    // no cache yet, or not a file
-  }
-  const file = readFramed(text, CacheHeadSchema, (head) => head.configDir === configDir && head.sessionId === sessionId);
+  const file = await loadFramed(path, CacheHeadSchema, (head) => head.configDir === configDir && head.sessionId === sessionId);
   const summary = file.summary<Summary>();
   return {
     summary,

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { removeAbandonedTemps, writeFileAtomic } from "../atomicWrite.ts";
-import { framed, readFramed } from "./framedFile.ts";
+import { framed, loadFramed } from "./framedFile.ts";
 import type { Session } from "../derive/sessions.ts";
 import { type LimitHit, LimitHitSchema } from "../derive/tokens.ts";
 import type { LedgerFacts } from "../derive/usageReport.ts";
@@ -201,13 +201,7 @@ function listTranscripts(fs: typeof import("node:fs"), dir: string): string[] {
  * needs); line 3: the ledger itself. A mismatch, a torn or foreign file reads as no ledger and is rebuilt.
  */
 async function loadLedger(path: string, configDir: string): Promise<{ head?: LedgerHead; summary(): LedgerFacts | undefined; ledger(): Ledger | undefined }> {
-  let text = "";
-  try {
-    text = await Bun.file(path).text();
-  } catch {
-    // none yet, or not a file
-  }
-  const file = readFramed(text, LedgerHeadSchema, (head) => head.configDir === configDir);
+  const file = await loadFramed(path, LedgerHeadSchema, (head) => head.configDir === configDir);
   return { head: file.head, summary: () => file.summary<LedgerFacts>(), ledger: () => file.body<Ledger>() };
 }
 
