@@ -8,18 +8,18 @@ export interface FrameHashes {
   readonly bodyHash: string;
 }
 
-/**
- * ccpulse's own three-line cache files (session caches, the usage ledger): a small head checked against
- * its schema, then a summary and a body that are trusted when they hash as the head says. Both are ours
- * and written atomically, so a matching hash stands in for validating them field by field, which costs
- * milliseconds for a watch list or a month of buckets. Anything torn, foreign or mismatched reads as absent.
- */
 export interface FramedFile<H> {
   readonly head?: H;
   summary<T>(): T | undefined;
   body<T>(): T | undefined;
 }
 
+/**
+ * ccpulse's own three-line cache files (session caches, the usage ledger): a small head checked against
+ * its schema, then a summary and a body that are trusted when they hash as the head says. Both are ours
+ * and written atomically, so a matching hash stands in for validating them field by field, which costs
+ * milliseconds for a watch list or a month of buckets. Anything torn, foreign or mismatched reads as absent.
+ */
 export function readFramed<H extends FrameHashes>(text: string, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): FramedFile<H> {
   const [first = "", second = "", third = ""] = text.split("\n", 3);
   let head: H | undefined;
