@@ -13,16 +13,26 @@ export interface RefreshLock {
   release(): void;
 }
 
+// Per process, not per lock: a cold `json` takes one lock per session it reads (200 on the large bench
+// home), and each re-read /proc/self/stat and re-listed a cache dir that holds a file per session.
+let ownStart: Promise<string> | undefined;
+const swept = new Set<string>();
+
 export async function tryLock(cacheFile: string, now = Date.now()): Promise<RefreshLock | undefined> {
   const fs = await import("node:fs");
   const path = `${cacheFile}.lock`;
-  const mine = `${process.pid} ${(await processInfo(process.pid))?.start ?? ""} ${now}`;
+  const dir = cacheFile.slice(0, cacheFile.lastIndexOf("/"));
+  ownStart ??= processInfo(process.pid).then((info) => info?.start ?? "");
+  const mine = `${process.pid} ${await ownStart} ${now}`;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      fs.mkdirSync(cacheFile.slice(0, cacheFile.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       fs.writeFileSync(path, mine, { flag: "wx", mode: 0o600 });
       // A rebuild is rare enough to sweep the cache dir of temp files killed writers left.
-      await removeAbandonedTemps(cacheFile.slice(0, cacheFile.lastIndexOf("/")));
+      if (!swept.has(dir)) {
+        swept.add(dir);
+        await removeAbandonedTemps(dir);
+      }
       return {
         release() {
           try {
