@@ -52,7 +52,10 @@ interface HyperfineResult {
   median: number;
   min: number;
   max: number;
+  user: number;
+  system: number;
   times?: number[];
+  exit_codes?: (number | null)[];
 }
 
 const [manifestPath, outPath] = Bun.argv.slice(2);
@@ -63,15 +66,39 @@ const entries = readFileSync(manifestPath, "utf8")
   .filter((line) => line.trim() !== "")
   .map((line) => JSON.parse(line) as Entry);
 
+/** Two batches of one command (run.sh times warm calls in batches) as one sample: all runs, statistics again. */
+function mergeResults(a: HyperfineResult, b: HyperfineResult): HyperfineResult {
+  const times = [...(a.times ?? []), ...(b.times ?? [])];
+  if (times.length === 0) throw new Error(`no times to merge for ${a.command}`);
+  const sorted = [...times].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  const mean = times.reduce((sum, t) => sum + t, 0) / times.length;
+  const runs = (r: HyperfineResult) => r.times?.length ?? 0;
+  return {
+    command: a.command,
+    mean,
+    stddev: times.length > 1 ? Math.sqrt(times.reduce((sum, t) => sum + (t - mean) ** 2, 0) / (times.length - 1)) : null,
+    median: sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2,
+    min: sorted[0] as number,
+    max: sorted[sorted.length - 1] as number,
+    user: (a.user * runs(a) + b.user * runs(b)) / (runs(a) + runs(b)),
+    system: (a.system * runs(a) + b.system * runs(b)) / (runs(a) + runs(b)),
+    times,
+    exit_codes: [...(a.exit_codes ?? []), ...(b.exit_codes ?? [])],
+  };
+}
+
 const raw = new Map<string, HyperfineResult>();
-const rawJson: Record<string, unknown> = {};
+const rawJson: Record<string, { results: HyperfineResult[] }> = {};
 for (const e of entries) {
   if (e.kind !== "time") continue;
-  const text = readFileSync(e.file, "utf8");
-  const result = (JSON.parse(text) as { results: HyperfineResult[] }).results[0];
+  const result = (JSON.parse(readFileSync(e.file, "utf8")) as { results: HyperfineResult[] }).results[0];
   if (result === undefined) continue;
-  raw.set(`${e.scale}|${e.tool}|${e.command}|${e.mode}`, result);
-  rawJson[`${e.scale} · ${e.tool} ${e.command} · ${e.mode}`] = JSON.parse(text);
+  const key = `${e.scale}|${e.tool}|${e.command}|${e.mode}`;
+  const seen = raw.get(key);
+  const merged = seen === undefined ? result : mergeResults(seen, result);
+  raw.set(key, merged);
+  rawJson[`${e.scale} · ${e.tool} ${e.command} · ${e.mode}`] = { results: [merged] };
 }
 const rss = new Map<string, number>();
 for (const e of entries) if (e.kind === "rss") rss.set(`${e.scale}|${e.tool}|${e.command}|${e.mode}`, e.kib);
@@ -106,7 +133,7 @@ for (const s of scales) {
   // Each scale's ratios are to the hello-world measured with it (run.sh), else to the first one.
   const scaleHello = medianMs(`${s.scale}|hello|hi|warm`);
   const hello = scaleHello ?? helloMs;
-  if (scaleHello !== undefined) rows.push(`| ${s.scale} | Bun hello-world, measured again with this scale | ${ms(scaleHello)} | — | — | — | 1.0× | — | — | — | — |`);
+  if (scaleHello !== undefined) rows.push(`| ${s.scale} | Bun hello-world, in batches alternating with the warm calls | ${ms(scaleHello)} | — | — | — | 1.0× | — | — | — | — |`);
   for (const tc of commands) {
     const [tool, command] = tc.split("|") as [string, string];
     const key = (mode: string) => `${s.scale}|${tool}|${command}|${mode}`;
@@ -136,7 +163,9 @@ const summary = [
   "(`$XDG_CACHE_HOME/ccpulse`) removed before each call, the OS page cache still warm. *cold GB/s*: bytes the tool must read",
   "(`ccpulse compact`: live sessions' transcripts and sub-agent files; `ccpulse json`, which also builds the usage ledger, and",
   "ccusage: every transcript) ÷ cold time. Peak RSS: max of 3 runs of",
-  "`/usr/bin/time -v`. Ratios are to the hello-world measured with the same scale, just before its timings.",
+  "`/usr/bin/time -v`. Ratios are to the hello-world measured with the same scale. It and the warm calls are timed in",
+  "alternating batches (run.sh: WARM_BATCHES of WARM_BATCH_RUNS runs each), each command's batches merged into one sample,",
+  "so the VM's drift between hyperfine runs falls on all of them alike.",
   "",
   table,
   ...(notes.length > 0 ? ["", ...notes.map((n) => `- ${n}`)] : []),

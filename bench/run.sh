@@ -22,6 +22,13 @@ APPEND_BYTES=1048576
 # Each after-append run grows the live transcripts by APPEND_BYTES, so their number is bounded.
 APPEND_RUNS=20
 LARGE_MIN_FREE_KIB=$((6 * 1024 * 1024))
+# A warm call is a few ms, and this VM's speed drifts by more than that between one hyperfine run and
+# the next (its hello-world took 3.0 to 5.8 ms over one day; make bench once put a warm call at 1.6x a
+# hello-world measured just before it, where the two alternating in one loop gave 1.24-1.39x). So each
+# scale's hello-world and warm calls are timed in alternating batches, and each command's batches are
+# read as one sample: drift falls on all of them alike.
+WARM_BATCHES=10
+WARM_BATCH_RUNS=30
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ccpulse-bench.XXXXXX")
 MANIFEST=$WORK/manifest.jsonl
@@ -92,14 +99,15 @@ setup_ccusage
 RUN_ENV=()
 
 # measure SCALE TOOL COMMAND MODE PREPARE RUNS ARGV...: one hyperfine run; PREPARE and RUNS may be "-".
+# With BATCH set, one batch of several (report.ts merges the batches of a command into one sample).
 measure() {
   local scale=$1 tool=$2 command=$3 mode=$4 prepare=$5 runs=$6
   shift 6
-  local out=$WORK/raw/$scale-$tool-${command// /_}-$mode.json
+  local out=$WORK/raw/$scale-$tool-${command// /_}-$mode${BATCH:+-$BATCH}.json
   local args=("${HF_SHELL[@]}" --warmup 3 --style basic --export-json "$out" --command-name "$tool $command")
   [ "$prepare" = - ] || args+=(--prepare "$prepare")
   [ "$runs" = - ] || args+=(--runs "$runs")
-  say "$scale · $tool $command · $mode"
+  say "$scale · $tool $command · $mode${BATCH:+ · batch $BATCH of $WARM_BATCHES}"
   if ! env "${RUN_ENV[@]}" hyperfine "${args[@]}" "$*" >>"$WORK/hyperfine.log" 2>&1; then
     tail -n 20 "$WORK/hyperfine.log" >&2
     return 1
@@ -146,14 +154,18 @@ bench_scale() {
   manifest "{\"kind\":\"scale\",\"scale\":\"$scale\",\"sessions\":$sessions,\"live\":$live,\"bytes\":$all,\"liveBytes\":$live_bytes}"
   RUN_ENV=(HOME="$dir/home" CLAUDE_CONFIG_DIR="$dir/home/.claude" XDG_CACHE_HOME="$dir/cache")
   local clear_cache="rm -rf $dir/cache/ccpulse" cmd
-  # The hello-world again, next to this scale's timings: the VM's speed drifts over a run, and a warm
-  # call compared with a floor measured minutes earlier would carry that drift in its ratio.
-  measure "$scale" hello hi warm - - "$HELLO"
-
-  # Cold and warm first, while the transcripts hold exactly what gen-home reported.
+  # Warm and cold first, while the transcripts hold exactly what gen-home reported. The hello-world
+  # again, alternating with the warm calls (WARM_BATCHES above); each batch's warm-up runs make the
+  # first batch's calls warm.
+  local batch
+  for ((batch = 1; batch <= WARM_BATCHES; batch++)); do
+    BATCH=$batch measure "$scale" hello hi warm - "$WARM_BATCH_RUNS" "$HELLO"
+    for cmd in "${CCPULSE_COMMANDS[@]}"; do
+      # shellcheck disable=SC2086 # the command's flags are separate words
+      BATCH=$batch measure "$scale" ccpulse "$cmd" warm - "$WARM_BATCH_RUNS" "$CCPULSE" $cmd
+    done
+  done
   for cmd in "${CCPULSE_COMMANDS[@]}"; do
-    # shellcheck disable=SC2086 # the command's flags are separate words
-    measure "$scale" ccpulse "$cmd" warm - - "$CCPULSE" $cmd
     # shellcheck disable=SC2086
     measure "$scale" ccpulse "$cmd" cold "$clear_cache" - "$CCPULSE" $cmd
     # shellcheck disable=SC2086

@@ -1,0 +1,49 @@
+/**
+ * bench/report.ts on a hand-made manifest: a command timed in several batches (run.sh times the
+ * hello-world and the warm calls in alternating batches) is one sample, its median and ratio taken over
+ * every run of every batch, not over the last batch written.
+ */
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dir, "..", "..");
+const dir = mkdtempSync(join(tmpdir(), "ccpulse-report-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const hyperfine = (name: string, times: number[], user = 0.001, system = 0.002) => {
+  const file = join(dir, `${name}.json`);
+  const sorted = [...times].sort((a, b) => a - b);
+  // What hyperfine writes; median and mean of this batch alone, so a merge that kept them would show.
+  writeFileSync(file, JSON.stringify({ results: [{ command: name, mean: times[0], stddev: 0, median: sorted[0], min: sorted[0], max: sorted.at(-1), user, system, times, exit_codes: times.map(() => 0) }] }));
+  return file;
+};
+
+test("a command's batches are merged: median over all their runs, ratio to the hello-world's merged median", async () => {
+  const time = (tool: string, command: string, file: string) => JSON.stringify({ kind: "time", scale: "small", tool, command, mode: "warm", file });
+  const manifest = [
+    JSON.stringify({ kind: "machine", date: "2026-11-22T00:00:00Z", host: "test" }),
+    JSON.stringify({ kind: "scale", scale: "small", sessions: 5, live: 2, bytes: 1000, liveBytes: 100 }),
+    // Batch 1 in a fast phase, batch 2 in a slow one: 4, 4, 8, 8 ms for the hello-world (median 6),
+    // 5, 5, 9, 9 ms for the warm call (median 7).
+    time("hello", "hi", hyperfine("hello-1", [0.004, 0.004])),
+    time("ccpulse", "compact --tmux --tokens", hyperfine("ccpulse-1", [0.005, 0.005])),
+    time("hello", "hi", hyperfine("hello-2", [0.008, 0.008])),
+    time("ccpulse", "compact --tmux --tokens", hyperfine("ccpulse-2", [0.009, 0.009])),
+  ].join("\n");
+  writeFileSync(join(dir, "manifest.jsonl"), `${manifest}\n`);
+  const out = join(dir, "report.md");
+  const run = Bun.spawnSync([process.execPath, join(ROOT, "bench", "report.ts"), join(dir, "manifest.jsonl"), out], { stdout: "pipe", stderr: "pipe" });
+  expect(run.stderr.toString()).toBe("");
+  expect(run.exitCode).toBe(0);
+  const report = readFileSync(out, "utf8");
+  const row = report.split("\n").find((line) => line.includes("`ccpulse compact --tmux --tokens`"));
+  const cells = row?.split("|").map((c) => c.trim());
+  expect(cells?.[3]).toBe("7.00"); // warm ms
+  expect(cells?.[7]).toBe("1.2×"); // 7 / 6
+  expect(report).toContain("| Bun hello-world, in batches alternating with the warm calls | 6.00 |");
+  // The raw JSON keeps every run of both batches.
+  const raw = JSON.parse(report.slice(report.indexOf("```json\n") + 8, report.lastIndexOf("\n```")));
+  expect(raw["small · ccpulse compact --tmux --tokens · warm"].results[0].times).toEqual([0.005, 0.005, 0.009, 0.009]);
+});
