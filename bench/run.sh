@@ -170,8 +170,10 @@ bench_scale() {
     measure "$scale" ccpulse "$cmd" cold "$clear_cache" - "$CCPULSE" $cmd
     # shellcheck disable=SC2086
     peak_rss "$scale" ccpulse "$cmd" cold "$clear_cache" "$CCPULSE" $cmd
+    # The peak_rss runs above left a cold cache; one call makes it warm. In RUN_ENV like every call
+    # here: without it this one ran in the real home and wrote the real ~/.cache/ccpulse.
     # shellcheck disable=SC2086
-    "$CCPULSE" $cmd >/dev/null
+    env "${RUN_ENV[@]}" "$CCPULSE" $cmd >/dev/null
     # shellcheck disable=SC2086
     peak_rss "$scale" ccpulse "$cmd" warm - "$CCPULSE" $cmd
   done
