@@ -22,11 +22,10 @@ APPEND_BYTES=1048576
 # Each after-append run grows the live transcripts by APPEND_BYTES, so their number is bounded.
 APPEND_RUNS=20
 LARGE_MIN_FREE_KIB=$((6 * 1024 * 1024))
-# A warm call is a few ms, and this VM's speed drifts by more than that between one hyperfine run and
-# the next (its hello-world took 3.0 to 5.8 ms over one day; make bench once put a warm call at 1.6x a
-# hello-world measured just before it, where the two alternating in one loop gave 1.24-1.39x). So each
-# scale's hello-world and warm calls are timed in alternating batches, and each command's batches are
-# read as one sample: drift falls on all of them alike.
+# A warm call is a few ms, and this VM's speed drifts by more than the differences that matter between
+# one hyperfine run and the next (its hello-world took 3.0 to 5.8 ms over one day). So each scale's
+# hello-world and warm calls are timed in alternating batches, and each command's batches are read as
+# one sample: drift falls on all of them alike.
 WARM_BATCHES=10
 WARM_BATCH_RUNS=30
 
@@ -170,8 +169,9 @@ bench_scale() {
     measure "$scale" ccpulse "$cmd" cold "$clear_cache" - "$CCPULSE" $cmd
     # shellcheck disable=SC2086
     peak_rss "$scale" ccpulse "$cmd" cold "$clear_cache" "$CCPULSE" $cmd
-    # The peak_rss runs above left a cold cache; one call makes it warm. In RUN_ENV like every call
-    # here: without it this one ran in the real home and wrote the real ~/.cache/ccpulse.
+    # One call on the cache the cold runs rebuilt, so the warm RSS runs start from a settled one. In
+    # RUN_ENV like every call here: without it this one ran in the real home and wrote the real
+    # ~/.cache/ccpulse.
     # shellcheck disable=SC2086
     env "${RUN_ENV[@]}" "$CCPULSE" $cmd >/dev/null
     # shellcheck disable=SC2086
