@@ -17,11 +17,12 @@ node_modules/.installed: package.json
 # --no-compile-autoload-*: a compiled binary would otherwise load .env and bunfig.toml from whatever
 # directory the prompt or tmux happens to be in. --bytecode: start-up without parsing the JS, measured
 # 8.1 → 5.5 ms for `ccpulse --version` (hello-world: 3.3 ms).
+# --compile-jit-policy: no JIT on the warm path until main.ts says otherwise (see there).
 # The chunks' source maps are named by content hash: without the rm, every build left its old ones.
 dist/ccpulse: node_modules/.installed $(SOURCES)
 	rm -f dist/*.map
 	$(BUN) build src/main.ts --compile --splitting --minify --sourcemap --bytecode --format=esm \
-	  --no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile $@
+	  --compile-jit-policy=1000 --no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile $@
 
 check: node_modules/.installed
 	node_modules/.bin/tsc -p .

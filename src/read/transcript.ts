@@ -168,23 +168,31 @@ function scanLines(buf: Buffer, from: number, to: number, onRow: (row: UsageRow)
   }
 }
 
-/** An assistant row's usage, or undefined for any other line. Leading NULs are stripped as Claude Code does (§2.4). */
+/**
+ * An assistant row's usage, or undefined for any other line. Leading NULs are stripped as Claude Code
+ * does (§2.4). The line's bytes are the caller's scratch: its content array is emptied in place.
+ */
 export function parseUsageLine(buf: Uint8Array, start: number, end: number): UsageRow | undefined {
   while (start < end && buf[start] === 0) start++;
-  const line = Buffer.from(buf.buffer, buf.byteOffset + start, end - start);
-  let json: unknown;
-  try {
-    // The message's content (text, thinking, tool input: about half an assistant row's bytes) is never
-    // read: parsing the row with it emptied halved the cold scan's JSON time. No field usageRow reads
-    // lies inside an array named "content", so emptying one changes nothing it returns. One cost: a
-    // row whose content is damaged but whose usage is intact is counted, where a whole-line parse
-    // would drop it.
-    const content = contentArray(line);
-    json = JSON.parse(content ? `${line.toString("utf8", 0, content[0])}[]${line.toString("utf8", content[1])}` : line.toString("utf8"));
-  } catch {
-    return undefined;
+  // The message's content (text, thinking, tool input: about half an assistant row's bytes) is never
+  // read: parsing the row with it emptied halved the cold scan's JSON time. No field usageRow reads
+  // lies inside an array named "content", so emptying one changes nothing it returns. One cost: a
+  // row whose content is damaged but whose usage is intact is counted, where a whole-line parse
+  // would drop it.
+  const content = contentArray(Buffer.from(buf.buffer, buf.byteOffset + start, end - start));
+  if (content) {
+    const open = start + content[0];
+    const close = start + content[1];
+    buf[open + 1] = CLOSE_ARRAY;
+    buf.copyWithin(open + 2, close, end);
+    end -= close - open - 2;
   }
-  return usageRow(json);
+  // Parsed from the bytes, not from a decoded string: no copy for an ASCII row, 4.0 µs a row against
+  // 5.4 for toString + JSON.parse on the medium bench home's largest transcript. JSON.parse's verdict
+  // holds: one value and nothing after it, or the line is not a row.
+  const parsed = Bun.JSONL.parseChunk(buf, start, end);
+  if (parsed.error !== null || !parsed.done || parsed.values.length !== 1) return undefined;
+  return usageRow(parsed.values[0]);
 }
 
 const CONTENT_KEY = Buffer.from('"content":[');

@@ -98,6 +98,14 @@ export async function answerFor(
   return { v: REPLAY_VERSION, argv: call.argv, env: call.env, paths, at: call.at, text: call.text };
 }
 
+/**
+ * JSON with every non-ASCII character escaped. replay.ts decodes the file into a string: one with a "⚠"
+ * anywhere is UTF-16 throughout, twice the heap of an all-ASCII one, which JavaScriptCore keeps as
+ * Latin-1 (29 fewer page faults a warm call for the medium bench home's 51 KB answer).
+ */
+const asciiJson = (value: unknown): string =>
+  JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
 // Answers are kept per command line, and tmux window marks put a window id in theirs: without a sweep
 // the folder would grow with every window a server ever had.
 const SWEEP_ABOVE = 64;
@@ -109,7 +117,7 @@ const SWEEP_ABOVE = 64;
 export async function storeAnswer(answer: Answer, env: Env, now = Date.now()): Promise<void> {
   const path = answerPath(answer.argv, env);
   try {
-    await writeFileAtomic(path, JSON.stringify(answer));
+    await writeFileAtomic(path, asciiJson(answer));
     const fs = await import("node:fs");
     const dir = path.slice(0, path.lastIndexOf("/"));
     const names = fs.readdirSync(dir);

@@ -113,6 +113,39 @@ describe("a row is parsed with its content emptied", () => {
     expect(region('{"content":[{"a":1}}')).toBeUndefined();
   });
 
+  test("damaged or odd lines: the same verdict as a whole-line parse, and the row's bytes outside the line untouched", () => {
+    const row = assistantLine("m1", "r1", { input: 4, output: 87 });
+    const cut = row.indexOf('"usage"');
+    const variants = [
+      row,
+      `${row} trailing`,
+      `${row}${row}`,
+      `  ${row}\r`,
+      row.replace('"role"', '"cwd":"/home/zoë/ünïcode ⚠ 🔥","role"'),
+      row.slice(0, cut),
+      row.replace('"content":[', '"content":[{"type":"text","text":"] } [ {\\" \\\\"},'),
+      row.replace('"content":[', '"content":"not an array","was":['),
+      "[]",
+      "",
+    ];
+    for (const line of variants) {
+      let whole: UsageRow | undefined;
+      try {
+        whole = usageRow(JSON.parse(line));
+      } catch {
+        whole = undefined;
+      }
+      const bytes = Buffer.from(`<${line}>`);
+      expect(parseUsageLine(bytes, 1, bytes.length - 1)).toEqual(whole);
+      expect([bytes[0], bytes[bytes.length - 1]]).toEqual([0x3c, 0x3e]);
+    }
+    // Invalid UTF-8 in a string is read as U+FFFD, as toString("utf8") would.
+    const [before, after] = row.replace('"role"', '"cwd":"/x@","role"').split("@") as [string, string];
+    const bad = Buffer.concat([Buffer.from(before), Buffer.from([0xff, 0xc3]), Buffer.from(after)]);
+    expect(parseUsageLine(Buffer.from(bad), 0, bad.length)).toEqual(usageRow(JSON.parse(bad.toString("utf8"))));
+    expect(usageRow(JSON.parse(bad.toString("utf8")))?.tokens).toMatchObject({ input: 4, output: 87 });
+  });
+
   test("every assistant row of every real capture gives what a whole-line parse gives", () => {
     let rows = 0;
     for (const path of new Bun.Glob("*/projects/**/*.jsonl").scanSync({ cwd: FIXTURES, absolute: true })) {

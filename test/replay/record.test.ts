@@ -1,11 +1,11 @@
 /** When a full call's answer may be stored for replay, and what replay compares. */
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Inputs, answerFor, storeAnswer, watchEnv } from "../../src/replay/record.ts";
 import { spawnSleeper } from "../helpers/home.ts";
-import { MAX_ANSWER_AGE_MS, REPLAY_VERSION, ageMark, answerPath, drawAges, fingerprint } from "../../src/replay/replay.ts";
+import { MAX_ANSWER_AGE_MS, REPLAY_VERSION, ageMark, answerPath, drawAges, fingerprint, replay } from "../../src/replay/replay.ts";
 
 function dir(): string {
   return mkdtempSync(join(tmpdir(), "ccpulse-replay-"));
@@ -121,6 +121,23 @@ describe("storeAnswer", () => {
     const answer = { v: REPLAY_VERSION, argv: ["compact", "--window=@7"], env: [], paths: [], at: now, text: "●" };
     await storeAnswer(answer, env, now);
     expect(readdirSync(folder).sort()).toEqual([answerPath(answer.argv, env).slice(folder.length + 1), "fresh.json"].sort());
+    rmSync(root, { recursive: true });
+  });
+
+  test("the file is all ASCII, and replays the text it was given: symbols, emoji, a lone surrogate, NUL age marks", async () => {
+    const root = dir();
+    const env = { HOME: root, XDG_CACHE_HOME: join(root, "cache") };
+    const now = Date.now();
+    const text = `⚠ ünïcode 🔥 \ud800 "q" \\ ${ageMark(now - 5000)} ● ○ Σ`;
+    const answer = { v: REPLAY_VERSION, argv: ["compact"], env: [["HOME", root]] as [string, string | null][], paths: [["/é/ß", 7]] as [string, number][], at: now, text };
+    await storeAnswer(answer, env, now);
+    const bytes = readFileSync(answerPath(answer.argv, env));
+    expect(bytes.every((b) => b < 0x80)).toBe(true);
+    expect(JSON.parse(bytes.toString("utf8"))).toEqual(answer);
+    expect(replay(["compact"], env, now)).toBe(undefined); // /é/ß is missing now, so its fingerprint differs
+    const noPaths = { ...answer, paths: [] };
+    await storeAnswer(noPaths, env, now);
+    expect(replay(["compact"], env, now)).toBe(drawAges(text, now));
     rmSync(root, { recursive: true });
   });
 
