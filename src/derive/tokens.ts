@@ -1,18 +1,21 @@
 import * as v from "valibot";
+import { lazySchema } from "../lazySchema.ts";
 import { isoUtcMs } from "./cacheWarmth.ts";
 import { BucketSchema, addToBuckets } from "./usageBuckets.ts";
 
-const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+const count = () => v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 
 /** Token totals in Claude Code's four billing categories, cache writes also split by TTL. */
-export const TokensSchema = v.object({
-  input: count,
-  cacheWrite: count,
-  cacheWrite5m: count,
-  cacheWrite1h: count,
-  cacheRead: count,
-  output: count,
-});
+export const TokensSchema = lazySchema(() =>
+  v.object({
+    input: count(),
+    cacheWrite: count(),
+    cacheWrite5m: count(),
+    cacheWrite1h: count(),
+    cacheRead: count(),
+    output: count(),
+  }),
+);
 export type Tokens = v.InferOutput<typeof TokensSchema>;
 
 export const zeroTokens = (): Tokens => ({ input: 0, cacheWrite: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 0 });
@@ -74,35 +77,39 @@ export interface UsageRow {
 
 export type CacheTtl = "5m" | "1h";
 
-export const LimitHitSchema = v.object({
-  /** quotaLimits.rateLimitType: five_hour, seven_day, seven_day_opus, … */
-  kind: v.string(),
-  /** ms since epoch */
-  resetsAt: v.number(),
-  /** when the row was written, ms since epoch */
-  at: v.number(),
-});
+export const LimitHitSchema = lazySchema(() =>
+  v.object({
+    /** quotaLimits.rateLimitType: five_hour, seven_day, seven_day_opus, … */
+    kind: v.string(),
+    /** ms since epoch */
+    resetsAt: v.number(),
+    /** when the row was written, ms since epoch */
+    at: v.number(),
+  }),
+);
 export type LimitHit = v.InferOutput<typeof LimitHitSchema>;
 
 // Rows of one API response are written back to back (one per content block, format doc §2.7), so
 // dedupe needs only the last few keys, not the whole history: memory stays flat however long the file.
 const RECENT_KEYS = 4;
 
-export const TallySchema = v.object({
-  tokens: TokensSchema,
-  costUSD: v.number(),
-  estimated: v.boolean(),
-  model: v.optional(v.string()),
-  // The last main-chain reply: when the prompt cache was last used, and for how long it lives.
-  last: v.optional(v.object({ at: v.string(), ttl: v.picklist(["5m", "1h"]) })),
-  // Dedupe keys of the last few messages: key, tokens and cost counted, and the time they were
-  // counted at (null for a row without a timestamp), so a replacement comes out of the same bucket.
-  recent: v.array(v.tuple([v.string(), TokensSchema, v.number(), v.nullable(v.number())])),
-  // Usage by quarter hour, for the 5-hour window, today and the month (derive/usageBuckets.ts).
-  buckets: v.array(BucketSchema),
-  // The newest rate-limit row, if the file holds one.
-  limit: v.optional(LimitHitSchema),
-});
+export const TallySchema = lazySchema(() =>
+  v.object({
+    tokens: TokensSchema,
+    costUSD: v.number(),
+    estimated: v.boolean(),
+    model: v.optional(v.string()),
+    // The last main-chain reply: when the prompt cache was last used, and for how long it lives.
+    last: v.optional(v.object({ at: v.string(), ttl: v.picklist(["5m", "1h"]) })),
+    // Dedupe keys of the last few messages: key, tokens and cost counted, and the time they were
+    // counted at (null for a row without a timestamp), so a replacement comes out of the same bucket.
+    recent: v.array(v.tuple([v.string(), TokensSchema, v.number(), v.nullable(v.number())])),
+    // Usage by quarter hour, for the 5-hour window, today and the month (derive/usageBuckets.ts).
+    buckets: v.array(BucketSchema),
+    // The newest rate-limit row, if the file holds one.
+    limit: v.optional(LimitHitSchema),
+  }),
+);
 /** Running totals of one transcript file plus what dedupe needs to go on from its offset. */
 export type Tally = v.InferOutput<typeof TallySchema>;
 

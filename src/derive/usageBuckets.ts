@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { lazySchema } from "../lazySchema.ts";
 import type { Tokens } from "./tokens.ts";
 
 // Quarter hours: every time-zone offset in use is a multiple of 15 minutes, so a local midnight (the
@@ -6,7 +7,7 @@ import type { Tokens } from "./tokens.ts";
 // fall on a bucket edge, and a bucket is never split by the boundaries the reports draw.
 export const BUCKET_MS = 15 * 60_000;
 
-const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+const count = () => v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 
 /**
  * Usage in one quarter hour: [quarter index (ms / BUCKET_MS), first and last reply time (ms), input,
@@ -14,7 +15,9 @@ const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
  * buckets rides in the cache summary that every call reads. The first and last times make the 5-hour
  * gap rule exact, not rounded to the quarter.
  */
-export const BucketSchema = v.tuple([v.pipe(v.number(), v.safeInteger()), v.number(), v.number(), count, count, count, count, count, v.number()]);
+export const BucketSchema = lazySchema(() =>
+  v.tuple([v.pipe(v.number(), v.safeInteger()), v.number(), v.number(), count(), count(), count(), count(), count(), v.number()]),
+);
 export type Bucket = v.InferOutput<typeof BucketSchema>;
 
 const quarterOf = (ms: number): number => Math.floor(ms / BUCKET_MS);

@@ -1,34 +1,45 @@
 import * as v from "valibot";
+import { lazySchema } from "../lazySchema.ts";
 import { STATES } from "../derive/state.ts";
 import { type Env, homeDir } from "../env.ts";
 import { TEMPLATE_FIELDS } from "../render/fields.ts";
 import { GLYPH, TMUX_STYLE } from "../render/segments.ts";
 import { unknownFields } from "../render/template.ts";
 
-const Glyph = v.pipe(v.string(), v.regex(GLYPH, "a glyph is 1 to 8 visible characters without spaces"));
-const Style = v.pipe(v.string(), v.regex(TMUX_STYLE, "a tmux style such as fg=red,bold or fg=#ff8800 (no #{…}, #(…) or ##)"));
-export const TemplateSchema = v.pipe(
-  v.string(),
-  v.maxLength(400, "a template is at most 400 characters"),
-  v.check((t) => unknownFields(t, TEMPLATE_FIELDS).length === 0, `a template knows only ${TEMPLATE_FIELDS.map((f) => `{${f}}`).join(" ")}`),
+const glyph = () => v.pipe(v.string(), v.regex(GLYPH, "a glyph is 1 to 8 visible characters without spaces"));
+const style = () => v.pipe(v.string(), v.regex(TMUX_STYLE, "a tmux style such as fg=red,bold or fg=#ff8800 (no #{…}, #(…) or ##)"));
+export const TemplateSchema = lazySchema(() =>
+  v.pipe(
+    v.string(),
+    v.maxLength(400, "a template is at most 400 characters"),
+    v.check((t) => unknownFields(t, TEMPLATE_FIELDS).length === 0, `a template knows only ${TEMPLATE_FIELDS.map((f) => `{${f}}`).join(" ")}`),
+  ),
 );
 // Only the form is checked here, on every call; whether the zone exists is found out when a report
 // needs it (read/zone.ts), which most calls never do.
-export const TimeZoneSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_+-]{1,30}(\/[A-Za-z0-9_+-]{1,30}){0,3}$/, "a time zone name such as Europe/Berlin or UTC"));
-export const BillingDaySchema = v.pipe(v.number(), v.integer(), v.minValue(1, "a billing day is 1 to 31"), v.maxValue(31, "a billing day is 1 to 31"));
-export const MonthlyWindowsSchema = v.pipe(v.number(), v.integer(), v.minValue(0, "monthly windows is a whole number from 0 to 10000"), v.maxValue(10000, "monthly windows is a whole number from 0 to 10000"));
+export const TimeZoneSchema = lazySchema(() =>
+  v.pipe(v.string(), v.regex(/^[A-Za-z0-9_+-]{1,30}(\/[A-Za-z0-9_+-]{1,30}){0,3}$/, "a time zone name such as Europe/Berlin or UTC")),
+);
+export const BillingDaySchema = lazySchema(() =>
+  v.pipe(v.number(), v.integer(), v.minValue(1, "a billing day is 1 to 31"), v.maxValue(31, "a billing day is 1 to 31")),
+);
+export const MonthlyWindowsSchema = lazySchema(() =>
+  v.pipe(v.number(), v.integer(), v.minValue(0, "monthly windows is a whole number from 0 to 10000"), v.maxValue(10000, "monthly windows is a whole number from 0 to 10000")),
+);
 const perState = <T extends v.GenericSchema>(schema: T) => v.strictObject(Object.fromEntries(STATES.map((s) => [s, v.optional(schema)])) as Record<(typeof STATES)[number], v.OptionalSchema<T, undefined>>);
 
 /** `${XDG_CONFIG_HOME:-~/.config}/ccpulse/config.json` (README: Configuration). */
-export const ConfigSchema = v.strictObject({
-  compact: v.optional(v.strictObject({ template: v.optional(TemplateSchema) })),
-  prompt: v.optional(v.strictObject({ template: v.optional(TemplateSchema) })),
-  glyphs: v.optional(perState(Glyph)),
-  styles: v.optional(perState(Style)),
-  timeZone: v.optional(TimeZoneSchema),
-  billingDay: v.optional(BillingDaySchema),
-  monthlyWindows: v.optional(MonthlyWindowsSchema),
-});
+export const ConfigSchema = lazySchema(() =>
+  v.strictObject({
+    compact: v.optional(v.strictObject({ template: v.optional(TemplateSchema) })),
+    prompt: v.optional(v.strictObject({ template: v.optional(TemplateSchema) })),
+    glyphs: v.optional(perState(glyph())),
+    styles: v.optional(perState(style())),
+    timeZone: v.optional(TimeZoneSchema),
+    billingDay: v.optional(BillingDaySchema),
+    monthlyWindows: v.optional(MonthlyWindowsSchema),
+  }),
+);
 export type Config = v.InferOutput<typeof ConfigSchema>;
 
 /** The usage settings as given; the zone is looked up only when a report needs it (read/zone.ts). */

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { lazySchema } from "../lazySchema.ts";
 import { writeFileAtomic } from "../atomicWrite.ts";
 
 /**
@@ -6,28 +7,32 @@ import { writeFileAtomic } from "../atomicWrite.ts";
  * field optional and lenient: the input can be partial, torn or of a newer version.
  */
 const lenient = <T extends v.GenericSchema>(schema: T) => v.fallback(v.optional(schema), undefined);
-const num = lenient(v.pipe(v.number(), v.finite()));
-const text = lenient(v.string());
-const Limit = lenient(v.object({ used_percentage: num, resets_at: num }));
+const num = () => lenient(v.pipe(v.number(), v.finite()));
+const text = () => lenient(v.string());
+const limit = () => lenient(v.object({ used_percentage: num(), resets_at: num() }));
 
-export const StatuslineInputSchema = v.object({
-  session_id: text,
-  cwd: text,
-  model: lenient(v.object({ id: text, display_name: text })),
-  cost: lenient(v.object({ total_cost_usd: num })),
-  context_window: lenient(v.object({ total_input_tokens: num, context_window_size: num, used_percentage: num })),
-  // ttl: "5m"/"1h" or seconds (the format doc lists the key, not its type); expires_at in epoch seconds.
-  prompt_cache: lenient(v.object({ warm: lenient(v.boolean()), ttl: lenient(v.union([v.pipe(v.number(), v.finite()), v.string()])), expires_at: num })),
-  rate_limits: lenient(v.object({ five_hour: Limit, seven_day: Limit })),
-});
+export const StatuslineInputSchema = lazySchema(() =>
+  v.object({
+    session_id: text(),
+    cwd: text(),
+    model: lenient(v.object({ id: text(), display_name: text() })),
+    cost: lenient(v.object({ total_cost_usd: num() })),
+    context_window: lenient(v.object({ total_input_tokens: num(), context_window_size: num(), used_percentage: num() })),
+    // ttl: "5m"/"1h" or seconds (the format doc lists the key, not its type); expires_at in epoch seconds.
+    prompt_cache: lenient(v.object({ warm: lenient(v.boolean()), ttl: lenient(v.union([v.pipe(v.number(), v.finite()), v.string()])), expires_at: num() })),
+    rate_limits: lenient(v.object({ five_hour: limit(), seven_day: limit() })),
+  }),
+);
 export type StatuslineInput = v.InferOutput<typeof StatuslineInputSchema>;
 
 /** A recorded input: what Claude Code said, and when. */
-export const StatuslineRecordSchema = v.object({
-  version: v.literal(1),
-  recordedAt: v.number(),
-  input: StatuslineInputSchema,
-});
+export const StatuslineRecordSchema = lazySchema(() =>
+  v.object({
+    version: v.literal(1),
+    recordedAt: v.number(),
+    input: StatuslineInputSchema,
+  }),
+);
 export type StatuslineRecord = v.InferOutput<typeof StatuslineRecordSchema>;
 
 // Claude Code's input is a few KB; anything far beyond is not its output and is not parsed.

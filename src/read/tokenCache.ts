@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { lazySchema } from "../lazySchema.ts";
 import { writeFileAtomic } from "../atomicWrite.ts";
 import { framed, loadFramed } from "./framedFile.ts";
 import { LimitHitSchema, TallySchema, TokensSchema } from "../derive/tokens.ts";
@@ -7,32 +8,36 @@ import { BucketSchema } from "../derive/usageBuckets.ts";
 // Bump when the cache layout or what a tally means changes: an older file is then rebuilt from byte 0.
 export const CACHE_VERSION = 7;
 
-const offset = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+const offset = () => v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 
 /** Where one transcript file was read up to, and its tally at that point. */
-const CursorSchema = v.object({
-  dev: v.number(),
-  ino: v.number(),
-  size: offset,
-  offset,
-  // The bytes just before offset as they were read (transcript.ts tailHash): a file whose bytes there
-  // differ now was rewritten, and is read again from byte 0. Missing in caches written before it.
-  tail: v.optional(v.string()),
-  tally: TallySchema,
-});
+const CursorSchema = lazySchema(() =>
+  v.object({
+    dev: v.number(),
+    ino: v.number(),
+    size: offset(),
+    offset: offset(),
+    // The bytes just before offset as they were read (transcript.ts tailHash): a file whose bytes there
+    // differ now was rewritten, and is read again from byte 0. Missing in caches written before it.
+    tail: v.optional(v.string()),
+    tally: TallySchema,
+  }),
+);
 export type Cursor = v.InferOutput<typeof CursorSchema>;
 
 /** The offset cache of one session: every transcript file that counts toward it. */
-export const SessionCacheSchema = v.object({
-  version: v.literal(CACHE_VERSION),
-  configDir: v.string(),
-  sessionId: v.string(),
-  transcript: v.optional(v.string()),
-  dirs: v.record(v.string(), v.number()),
-  files: v.record(v.string(), CursorSchema),
-  // The main file's message ids (read/messageIds.ts encode()), to drop their replays in sidechain files.
-  mainIds: v.string(),
-});
+export const SessionCacheSchema = lazySchema(() =>
+  v.object({
+    version: v.literal(CACHE_VERSION),
+    configDir: v.string(),
+    sessionId: v.string(),
+    transcript: v.optional(v.string()),
+    dirs: v.record(v.string(), v.number()),
+    files: v.record(v.string(), CursorSchema),
+    // The main file's message ids (read/messageIds.ts encode()), to drop their replays in sidechain files.
+    mainIds: v.string(),
+  }),
+);
 export type SessionCache = v.InferOutput<typeof SessionCacheSchema>;
 
 /**
@@ -40,24 +45,26 @@ export type SessionCache = v.InferOutput<typeof SessionCacheSchema>;
  * transcript, the folder it should be in, the sub-agent folders and files). When the stamp still holds,
  * a call returns these totals without parsing the cursors below it.
  */
-export const SummarySchema = v.object({
-  version: v.literal(CACHE_VERSION),
-  configDir: v.string(),
-  sessionId: v.string(),
-  watch: v.array(v.string()),
-  stamp: v.string(),
-  updatedAt: v.optional(v.number()),
-  tokens: TokensSchema,
-  costUSD: v.number(),
-  costEstimated: v.boolean(),
-  model: v.optional(v.string()),
-  lastReply: v.optional(v.object({ at: v.string(), ttl: v.picklist(["5m", "1h"]) })),
-  transcript: v.optional(v.string()),
-  // The session's usage by quarter hour (all its files) and its newest rate-limit row: the usage
-  // ledger (read/usageLedger.ts) sums these over every session for the window, the day and the month.
-  buckets: v.array(BucketSchema),
-  limit: v.optional(LimitHitSchema),
-});
+export const SummarySchema = lazySchema(() =>
+  v.object({
+    version: v.literal(CACHE_VERSION),
+    configDir: v.string(),
+    sessionId: v.string(),
+    watch: v.array(v.string()),
+    stamp: v.string(),
+    updatedAt: v.optional(v.number()),
+    tokens: TokensSchema,
+    costUSD: v.number(),
+    costEstimated: v.boolean(),
+    model: v.optional(v.string()),
+    lastReply: v.optional(v.object({ at: v.string(), ttl: v.picklist(["5m", "1h"]) })),
+    transcript: v.optional(v.string()),
+    // The session's usage by quarter hour (all its files) and its newest rate-limit row: the usage
+    // ledger (read/usageLedger.ts) sums these over every session for the window, the day and the month.
+    buckets: v.array(BucketSchema),
+    limit: v.optional(LimitHitSchema),
+  }),
+);
 export type Summary = v.InferOutput<typeof SummarySchema>;
 
 /**
@@ -68,13 +75,15 @@ export type Summary = v.InferOutput<typeof SummarySchema>;
  * SessionCacheSchema state their shapes, and a test holds every written file to them
  * (test/helpers/cacheFile.ts).
  */
-export const CacheHeadSchema = v.object({
-  version: v.literal(CACHE_VERSION),
-  configDir: v.string(),
-  sessionId: v.string(),
-  summaryHash: v.string(),
-  bodyHash: v.string(),
-});
+export const CacheHeadSchema = lazySchema(() =>
+  v.object({
+    version: v.literal(CACHE_VERSION),
+    configDir: v.string(),
+    sessionId: v.string(),
+    summaryHash: v.string(),
+    bodyHash: v.string(),
+  }),
+);
 
 export const emptyCache = (configDir: string, sessionId: string): SessionCache => ({
   version: CACHE_VERSION,

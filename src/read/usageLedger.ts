@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { lazySchema } from "../lazySchema.ts";
 import { removeAbandonedTemps, writeFileAtomic } from "../atomicWrite.ts";
 import { framed, loadFramed } from "./framedFile.ts";
 import type { Session } from "../derive/sessions.ts";
@@ -21,29 +22,33 @@ const LEDGER_VERSION = 2;
 const HORIZON_MS = 35 * 86_400_000;
 export const FULL_CHECK_MS = 60_000;
 
-const GroupSchema = v.object({
-  transcript: v.string(),
-  // Live at the last call: its numbers came from the snapshot and are refreshed here once it ends.
-  live: v.boolean(),
-  watch: v.array(v.string()),
-  stamp: v.string(),
-  buckets: v.array(BucketSchema),
-  limit: v.optional(LimitHitSchema),
-  // Seen live, then gone (ms): its prompt cache reads "ended" for an hour after (derive/cacheWarmth.ts).
-  endedAt: v.optional(v.number()),
-  lastReply: v.optional(v.object({ at: v.string(), ttl: v.picklist(["5m", "1h"]) })),
-});
+const GroupSchema = lazySchema(() =>
+  v.object({
+    transcript: v.string(),
+    // Live at the last call: its numbers came from the snapshot and are refreshed here once it ends.
+    live: v.boolean(),
+    watch: v.array(v.string()),
+    stamp: v.string(),
+    buckets: v.array(BucketSchema),
+    limit: v.optional(LimitHitSchema),
+    // Seen live, then gone (ms): its prompt cache reads "ended" for an hour after (derive/cacheWarmth.ts).
+    endedAt: v.optional(v.number()),
+    lastReply: v.optional(v.object({ at: v.string(), ttl: v.picklist(["5m", "1h"]) })),
+  }),
+);
 type Group = v.InferOutput<typeof GroupSchema>;
 
 /** The ledger file's second line; tests hold every written one to it. */
-export const LedgerSchema = v.object({
-  version: v.literal(LEDGER_VERSION),
-  configDir: v.string(),
-  checkedAt: v.number(),
-  // The projects dir and each project dir, by mtime: a new transcript changes its dir's.
-  dirs: v.record(v.string(), v.number()),
-  groups: v.record(v.string(), GroupSchema),
-});
+export const LedgerSchema = lazySchema(() =>
+  v.object({
+    version: v.literal(LEDGER_VERSION),
+    configDir: v.string(),
+    checkedAt: v.number(),
+    // The projects dir and each project dir, by mtime: a new transcript changes its dir's.
+    dirs: v.record(v.string(), v.number()),
+    groups: v.record(v.string(), GroupSchema),
+  }),
+);
 type Ledger = v.InferOutput<typeof LedgerSchema>;
 
 type EndedSession = LedgerFacts["ended"][number];
@@ -205,14 +210,16 @@ async function loadLedger(path: string, configDir: string): Promise<{ head?: Led
   return { head: file.head, summary: () => file.summary<LedgerFacts>(), ledger: () => file.body<Ledger>() };
 }
 
-const LedgerHeadSchema = v.object({
-  version: v.literal(LEDGER_VERSION),
-  configDir: v.string(),
-  checkedAt: v.number(),
-  live: v.record(v.string(), v.string()),
-  summaryHash: v.string(),
-  bodyHash: v.string(),
-});
+const LedgerHeadSchema = lazySchema(() =>
+  v.object({
+    version: v.literal(LEDGER_VERSION),
+    configDir: v.string(),
+    checkedAt: v.number(),
+    live: v.record(v.string(), v.string()),
+    summaryHash: v.string(),
+    bodyHash: v.string(),
+  }),
+);
 type LedgerHead = v.InferOutput<typeof LedgerHeadSchema>;
 
 async function saveLedger(path: string, ledger: Ledger, live: Readonly<Record<string, string>>, facts: LedgerFacts): Promise<void> {
