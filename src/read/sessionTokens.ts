@@ -64,6 +64,27 @@ async function statOf(path: string): Promise<FileStat | undefined> {
 }
 
 /**
+ * The stats of one token read, each path taken at most once: checking the stored stamp stats every
+ * watched path, and the refresh that follows a changed stamp looked at the same ones again (a call
+ * after an append to the medium bench home made ~750 stat calls, ~400 now; strace -c). A stat from
+ * earlier in the call serves as well
+ * as a new one: the cursors and the new stamp record the sizes as read, so a write since then leaves
+ * the next call's stamp unmatched.
+ */
+export class StatMemo {
+  private readonly seen = new Map<string, Promise<FileStat | undefined>>();
+
+  of(path: string): Promise<FileStat | undefined> {
+    let stat = this.seen.get(path);
+    if (stat === undefined) {
+      stat = statOf(path);
+      this.seen.set(path, stat);
+    }
+    return stat;
+  }
+}
+
+/**
  * Token totals of one session: its transcript `projects/<encoded cwd>/<id>.jsonl` plus its sub-agent
  * transcripts `<id>/subagents/**\/*.jsonl`, read through the offset cache so a call reads only bytes
  * appended since the last one, and nothing at all (one stat per file) when no file changed.
@@ -89,6 +110,7 @@ export async function startTokenRead(owner: TranscriptOwner, cacheDir: string): 
   const stored = await loadCache(path, owner.configDir, owner.sessionId);
   const primary = owner.transcript ?? (owner.cwd !== undefined ? `${owner.configDir}/projects/${encodeProjectDir(owner.cwd)}/${owner.sessionId}.jsonl` : "");
   const { summary } = stored;
+  const stats = new StatMemo();
   const fromSummary = (s: Summary): SessionTokens => ({
     tokens: s.tokens,
     costUSD: s.costUSD,
@@ -100,13 +122,13 @@ export async function startTokenRead(owner: TranscriptOwner, cacheDir: string): 
     limit: s.limit,
     watched: { watch: s.watch, stamp: s.stamp },
   });
-  if (summary && (await stillCurrent(summary, primary, owner))) return { current: fromSummary(summary), refresh: async () => fromSummary(summary) };
+  if (summary && (await stillCurrent(summary, primary, owner, stats))) return { current: fromSummary(summary), refresh: async () => fromSummary(summary) };
   return {
     async refresh() {
       // Another process is rebuilding this cache: answer with the previous totals while it does
       // (stale-while-revalidate). Only a cold rebuild (no totals yet) takes the lock: catching up on
       // an append costs less than the lock itself (~0.3 ms a session).
-      if (summary) return (await lockHeld(path)) ? { ...fromSummary(summary), stale: true } : refreshTokens(owner, path, primary, stored);
+      if (summary) return (await lockHeld(path)) ? { ...fromSummary(summary), stale: true } : refreshTokens(owner, path, primary, stored, stats);
       const lock = await tryLock(path);
       if (!lock) {
         // With no totals to show yet, wait for that rebuild rather than redo its work.
@@ -114,7 +136,7 @@ export async function startTokenRead(owner: TranscriptOwner, cacheDir: string): 
         if (waited) return { ...fromSummary(waited), stale: true };
       }
       try {
-        return await refreshTokens(owner, path, primary, lock ? await loadCache(path, owner.configDir, owner.sessionId) : stored);
+        return await refreshTokens(owner, path, primary, lock ? await loadCache(path, owner.configDir, owner.sessionId) : stored, stats);
       } finally {
         lock?.release();
       }
@@ -131,16 +153,16 @@ async function waitForSummary(path: string, owner: TranscriptOwner): Promise<Sum
   return (await loadCache(path, owner.configDir, owner.sessionId)).summary;
 }
 
-async function refreshTokens(owner: TranscriptOwner, path: string, primary: string, stored: StoredCache): Promise<SessionTokens> {
+async function refreshTokens(owner: TranscriptOwner, path: string, primary: string, stored: StoredCache, stats: StatMemo): Promise<SessionTokens> {
   fs ??= await import("node:fs");
   const { summary } = stored;
   const cache = stored.cache();
-  const located = await locateTranscript(owner, primary, cache);
+  const located = await locateTranscript(owner, primary, cache, stats);
   let dirty = located.dirty;
   const transcript = located.path;
   let subagents: { files: string[]; root?: string } = { files: [] };
   if (transcript !== undefined) {
-    const found = await subagentFiles(transcript, owner.sessionId, cache);
+    const found = await subagentFiles(transcript, owner.sessionId, cache, stats);
     dirty = found.dirty || dirty;
     subagents = found;
     // Decoded only when the main file has new rows or a sub-agent file rows to check against it.
@@ -150,6 +172,7 @@ async function refreshTokens(owner: TranscriptOwner, path: string, primary: stri
     const mainMoved = await advance(
       cache,
       transcript,
+      stats,
       (tally, row) => {
         addRow(tally, row);
         if (!row.sidechain && row.messageId) {
@@ -166,7 +189,7 @@ async function refreshTokens(owner: TranscriptOwner, path: string, primary: stri
     dirty = mainMoved || dirty;
     const isReplay = (id: string) => ids().has(id);
     for (const file of subagents.files) {
-      dirty = (await advance(cache, file, (tally, row) => addRow(tally, row, isReplay))) || dirty;
+      dirty = (await advance(cache, file, stats, (tally, row) => addRow(tally, row, isReplay))) || dirty;
     }
   }
   const wanted = new Set([...(transcript !== undefined ? [transcript] : []), ...subagents.files]);
@@ -195,7 +218,7 @@ async function refreshTokens(owner: TranscriptOwner, path: string, primary: stri
     configDir: owner.configDir,
     sessionId: owner.sessionId,
     watch,
-    stamp: await stampOf(watch, cache),
+    stamp: await stampOf(watch, cache, stats),
     updatedAt: transcript === undefined ? owner.updatedAt : undefined,
     ...result,
     buckets,
@@ -213,8 +236,8 @@ async function refreshTokens(owner: TranscriptOwner, path: string, primary: stri
  * now: a row Claude Code appends while a refresh reads must leave the stamp unmatched, or the next
  * call would take the totals without it as current (the real-CLI e2e test caught that).
  */
-export async function stampOf(paths: readonly string[], read?: SessionCache): Promise<string> {
-  const stats = await Promise.all(paths.map((p) => (p === "" || read?.files[p] || read?.dirs[p] !== undefined ? undefined : statOf(p))));
+export async function stampOf(paths: readonly string[], read?: SessionCache, memo = new StatMemo()): Promise<string> {
+  const stats = await Promise.all(paths.map((p) => (p === "" || read?.files[p] || read?.dirs[p] !== undefined ? undefined : memo.of(p))));
   return paths
     .map((p, i) => {
       const cursor = read?.files[p];
@@ -228,10 +251,10 @@ export async function stampOf(paths: readonly string[], read?: SessionCache): Pr
 }
 
 /** The stored totals still hold: same transcript folder, same probe while none exists, nothing watched changed. */
-async function stillCurrent(summary: Summary, primary: string, owner: TranscriptOwner): Promise<boolean> {
+async function stillCurrent(summary: Summary, primary: string, owner: TranscriptOwner, stats: StatMemo): Promise<boolean> {
   if (summary.watch[0] !== primary) return false;
   if (summary.transcript === undefined && summary.updatedAt !== owner.updatedAt) return false;
-  return (await stampOf(summary.watch)) === summary.stamp;
+  return (await stampOf(summary.watch, undefined, stats)) === summary.stamp;
 }
 
 /**
@@ -241,10 +264,11 @@ async function stillCurrent(summary: Summary, primary: string, owner: Transcript
 async function advance(
   cache: SessionCache,
   file: string,
+  stats: StatMemo,
   onRow: (tally: Tally, row: Parameters<typeof addRow>[1]) => void,
   onReset: () => void = () => {},
 ): Promise<boolean> {
-  const stat = await statOf(file);
+  const stat = await stats.of(file);
   if (!stat?.isFile) {
     if (!(file in cache.files)) return false;
     delete cache.files[file];
@@ -269,7 +293,7 @@ async function advance(
   return true;
 }
 
-async function locateTranscript(owner: TranscriptOwner, primary: string, cache: SessionCache): Promise<{ path?: string; dirty: boolean }> {
+async function locateTranscript(owner: TranscriptOwner, primary: string, cache: SessionCache, stats: StatMemo): Promise<{ path?: string; dirty: boolean }> {
   const projects = `${owner.configDir}/projects`;
   const previous = cache.transcript;
   const found = (path: string | undefined) => {
@@ -278,7 +302,7 @@ async function locateTranscript(owner: TranscriptOwner, primary: string, cache: 
   };
   const candidates = [...(primary !== "" ? [primary] : []), ...(previous !== undefined ? [previous] : [])];
   for (const candidate of candidates) {
-    if ((await statOf(candidate))?.isFile) return found(candidate);
+    if ((await stats.of(candidate))?.isFile) return found(candidate);
   }
   // A resumed session can keep writing into the project dir it started in (format doc §2.1). This
   // search reads every project dir; a session with no transcript yet (no prompt so far) does not come
@@ -296,14 +320,14 @@ async function locateTranscript(owner: TranscriptOwner, primary: string, cache: 
  * Sub-agent transcripts, found again only when a directory below `<id>/subagents` changed its mtime
  * (a new file or folder); appends to known files are caught by their own size.
  */
-async function subagentFiles(transcript: string, sessionId: string, cache: SessionCache): Promise<{ files: string[]; root: string; dirty: boolean }> {
+async function subagentFiles(transcript: string, sessionId: string, cache: SessionCache, memo: StatMemo): Promise<{ files: string[]; root: string; dirty: boolean }> {
   const root = `${transcript.slice(0, transcript.lastIndexOf("/"))}/${sessionId}/subagents`;
   const known = Object.entries(cache.dirs);
-  const stats = await Promise.all(known.map(([dir]) => statOf(dir)));
+  const stats = await Promise.all(known.map(([dir]) => memo.of(dir)));
   const unchanged = known[0]?.[0] === root && known.every(([, mtime], i) => stats[i]?.isDirectory && stats[i]?.mtimeMs === mtime);
   if (unchanged) return { files: Object.keys(cache.files).filter((f) => f.startsWith(`${root}/`)).sort(), root, dirty: false };
 
-  const rootStat = await statOf(root);
+  const rootStat = await memo.of(root);
   const dirs: Record<string, number> = {};
   const files: string[] = [];
   if (rootStat?.isDirectory) {
@@ -312,7 +336,7 @@ async function subagentFiles(transcript: string, sessionId: string, cache: Sessi
       const full = `${root}/${entry}`;
       if (entry.endsWith(".jsonl")) files.push(full);
       else if (!entry.endsWith(".json")) {
-        const s = await statOf(full);
+        const s = await memo.of(full);
         if (s?.isDirectory) dirs[full] = s.mtimeMs;
       }
     }
