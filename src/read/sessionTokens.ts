@@ -67,9 +67,8 @@ async function statOf(path: string): Promise<FileStat | undefined> {
  * The stats of one token read, each path taken at most once: checking the stored stamp stats every
  * watched path, and the refresh that follows a changed stamp looked at the same ones again (a call
  * after an append to the medium bench home made ~750 stat calls, ~400 now; strace -c). A stat from
- * earlier in the call serves as well
- * as a new one: the cursors and the new stamp record the sizes as read, so a write since then leaves
- * the next call's stamp unmatched.
+ * earlier in the call serves as well as a new one: the cursors and the new stamp record the sizes as
+ * read, so a write since then leaves the next call's stamp unmatched.
  */
 export class StatMemo {
   private readonly seen = new Map<string, Promise<FileStat | undefined>>();
