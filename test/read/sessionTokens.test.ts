@@ -3,7 +3,7 @@ import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, 
 import { dirname, join } from "node:path";
 import { encodeProjectDir } from "../../src/discover/projectDir.ts";
 import { cacheDir } from "../../src/env.ts";
-import { readSessionTokens, stampOf } from "../../src/read/sessionTokens.ts";
+import { readSessionTokens, stampOf, startTokenRead } from "../../src/read/sessionTokens.ts";
 import { hashOf } from "../../src/read/framedFile.ts";
 import { CACHE_VERSION, CacheHeadSchema, SessionCacheSchema, SummarySchema, cachePath } from "../../src/read/tokenCache.ts";
 import * as v from "valibot";
@@ -61,6 +61,21 @@ describe("readSessionTokens through the offset cache", () => {
     const after = statSync(cacheFile);
     expect(after.ino).toBe(before.ino);
     expect(after.mtimeMs).toBe(before.mtimeMs);
+  });
+
+  // The refresh takes its sizes from the stamp check's stats (StatMemo): what is appended between the
+  // two is left for the next call, which must then count it, once.
+  test("rows appended between the stamp check and the refresh: counted by the next call, once", async () => {
+    const { home, transcript, read } = setup();
+    writeFileSync(transcript, lines(...response("m1", { input: 4, cacheWrite: 1820, cacheRead: 14210, output: 87 })));
+    await read();
+    appendFileSync(transcript, lines(...response("m2", { input: 6, cacheWrite: 310, cacheRead: 16030, output: 19 })));
+    const started = await startTokenRead({ configDir: home.claude, sessionId: SID, cwd: CWD, updatedAt: 1 }, cacheDir(home.env));
+    expect(started.current).toBeUndefined();
+    appendFileSync(transcript, lines(...response("m3", { input: 1, output: 2 })));
+    expect((await started.refresh()).tokens).toMatchObject({ input: 10, cacheWrite: 2130, cacheRead: 30240, output: 106 });
+    expect((await read()).tokens).toMatchObject({ input: 11, cacheWrite: 2130, cacheRead: 30240, output: 108 });
+    expect((await read()).tokens).toMatchObject({ input: 11, cacheWrite: 2130, cacheRead: 30240, output: 108 });
   });
 
   test("a truncated file starts over", async () => {
