@@ -10,6 +10,9 @@ export const CACHE_VERSION = 7;
 
 const offset = () => v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 
+/** Which cache a line belongs to: every line of a cache file names its version, config dir and session. */
+const whoseEntries = () => ({ version: v.literal(CACHE_VERSION), configDir: v.string(), sessionId: v.string() });
+
 /** Where one transcript file was read up to, and its tally at that point. */
 const CursorSchema = lazySchema(() =>
   v.object({
@@ -28,9 +31,7 @@ export type Cursor = v.InferOutput<typeof CursorSchema>;
 /** The offset cache of one session: every transcript file that counts toward it. */
 export const SessionCacheSchema = lazySchema(() =>
   v.object({
-    version: v.literal(CACHE_VERSION),
-    configDir: v.string(),
-    sessionId: v.string(),
+    ...whoseEntries(),
     transcript: v.optional(v.string()),
     dirs: v.record(v.string(), v.number()),
     files: v.record(v.string(), CursorSchema),
@@ -47,9 +48,7 @@ export type SessionCache = v.InferOutput<typeof SessionCacheSchema>;
  */
 export const SummarySchema = lazySchema(() =>
   v.object({
-    version: v.literal(CACHE_VERSION),
-    configDir: v.string(),
-    sessionId: v.string(),
+    ...whoseEntries(),
     watch: v.array(v.string()),
     stamp: v.string(),
     updatedAt: v.optional(v.number()),
@@ -77,9 +76,7 @@ export type Summary = v.InferOutput<typeof SummarySchema>;
  */
 export const CacheHeadSchema = lazySchema(() =>
   v.object({
-    version: v.literal(CACHE_VERSION),
-    configDir: v.string(),
-    sessionId: v.string(),
+    ...whoseEntries(),
     summaryHash: v.string(),
     bodyHash: v.string(),
   }),
