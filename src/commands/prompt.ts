@@ -22,15 +22,17 @@ export const prompt: Command = {
     const shell = (args.flags.get("shell") as PromptShell | undefined) ?? "plain";
     const settings = await settingsFor(args, env, "prompt");
     const { config, template } = settings;
-    const inputs = replayInputs(env, settings, templateUses(template, [...LIMIT_FIELDS, "cache", ...USAGE_FIELDS]));
+    const wantsRecords = templateUses(template, [...LIMIT_FIELDS, "cache"]);
+    const wantsUsage = templateUses(template, USAGE_FIELDS);
+    const inputs = replayInputs(env, settings, wantsRecords || wantsUsage);
     const [taken, records] = await Promise.all([
       takeSnapshot(env, { tokens: templateUses(template, TOKEN_FIELDS), inputs }),
-      templateUses(template, [...LIMIT_FIELDS, "cache"]) ? loadRecords(cacheDir(env)) : [],
+      wantsRecords ? loadRecords(cacheDir(env)) : [],
     ]);
     const snapshot = withReportedWarmth(taken, records);
     const glyphs = { ...GLYPHS, ...Object.fromEntries(Object.entries(config.glyphs ?? {}).filter(([, g]) => g !== undefined)) };
     const limits = latestRateLimits(records, snapshot.generatedAt);
-    const usage = templateUses(template, USAGE_FIELDS) ? await usageFor(env, snapshot, settings, limits) : undefined;
+    const usage = wantsUsage ? await usageFor(env, snapshot, settings, limits) : undefined;
     const text = renderPrompt(snapshot, shell, { template, glyphs, limits, usage });
     return inputs ? { text, replay: { template: text, at: snapshot.generatedAt, inputs } } : text;
   },

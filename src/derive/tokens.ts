@@ -1,9 +1,7 @@
 import * as v from "valibot";
-import { lazySchema } from "../lazySchema.ts";
+import { count, lazySchema } from "../schemas.ts";
 import { isoUtcMs } from "./cacheWarmth.ts";
 import { BucketSchema, addToBuckets } from "./usageBuckets.ts";
-
-const count = () => v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 
 /** Token totals in Claude Code's four billing categories, cache writes also split by TTL. */
 export const TokensSchema = lazySchema(() =>
@@ -77,6 +75,9 @@ export interface UsageRow {
 
 export type CacheTtl = "5m" | "1h";
 
+/** A reply: when it was written (ISO 8601), and the prompt-cache TTL its request asked for. */
+export const ReplySchema = lazySchema(() => v.object({ at: v.string(), ttl: v.picklist(["5m", "1h"]) }));
+
 export const LimitHitSchema = lazySchema(() =>
   v.object({
     /** quotaLimits.rateLimitType: five_hour, seven_day, seven_day_opus, … */
@@ -100,7 +101,7 @@ export const TallySchema = lazySchema(() =>
     estimated: v.boolean(),
     model: v.optional(v.string()),
     // The last main-chain reply: when the prompt cache was last used, and for how long it lives.
-    last: v.optional(v.object({ at: v.string(), ttl: v.picklist(["5m", "1h"]) })),
+    last: v.optional(ReplySchema),
     // Dedupe keys of the last few messages: key, tokens and cost counted, and the time they were
     // counted at (null for a row without a timestamp), so a replacement comes out of the same bucket.
     recent: v.array(v.tuple([v.string(), TokensSchema, v.number(), v.nullable(v.number())])),

@@ -1,13 +1,11 @@
 import * as v from "valibot";
-import { lazySchema } from "../lazySchema.ts";
+import { count, lazySchema } from "../schemas.ts";
 import type { Tokens } from "./tokens.ts";
 
 // Quarter hours: every time-zone offset in use is a multiple of 15 minutes, so a local midnight (the
 // start of a day or of a billing month) and every UTC hour (the start and end of a 5-hour window)
 // fall on a bucket edge, and a bucket is never split by the boundaries the reports draw.
 export const BUCKET_MS = 15 * 60_000;
-
-const count = () => v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 
 /**
  * Usage in one quarter hour: [quarter index (ms / BUCKET_MS), first and last reply time (ms), input,

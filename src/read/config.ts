@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { lazySchema } from "../lazySchema.ts";
+import { lazySchema } from "../schemas.ts";
 import { STATES } from "../derive/state.ts";
 import { type Env, homeDir } from "../env.ts";
 import { TEMPLATE_FIELDS } from "../render/fields.ts";

@@ -8,6 +8,9 @@ export interface FrameHashes {
   readonly bodyHash: string;
 }
 
+/** The head's entries for FrameHashes, for the schema of each kind of framed file's head. */
+export const frameHashEntries = () => ({ summaryHash: v.string(), bodyHash: v.string() });
+
 export interface FramedFile<H> {
   readonly head?: H;
   summary<T>(): T | undefined;

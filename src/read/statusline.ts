@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { lazySchema } from "../lazySchema.ts";
+import { lazySchema } from "../schemas.ts";
 import { writeFileAtomic } from "../atomicWrite.ts";
 
 /**

@@ -1,14 +1,12 @@
 import * as v from "valibot";
-import { lazySchema } from "../lazySchema.ts";
+import { count, lazySchema } from "../schemas.ts";
 import { writeFileAtomic } from "../atomicWrite.ts";
-import { framed, loadFramed } from "./framedFile.ts";
-import { LimitHitSchema, TallySchema, TokensSchema } from "../derive/tokens.ts";
+import { framed, frameHashEntries, loadFramed } from "./framedFile.ts";
+import { LimitHitSchema, ReplySchema, TallySchema, TokensSchema } from "../derive/tokens.ts";
 import { BucketSchema } from "../derive/usageBuckets.ts";
 
 // Bump when the cache layout or what a tally means changes: an older file is then rebuilt from byte 0.
 export const CACHE_VERSION = 7;
-
-const offset = () => v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 
 /** Which cache a line belongs to: every line of a cache file names its version, config dir and session. */
 const whoseEntries = () => ({ version: v.literal(CACHE_VERSION), configDir: v.string(), sessionId: v.string() });
@@ -18,8 +16,8 @@ const CursorSchema = lazySchema(() =>
   v.object({
     dev: v.number(),
     ino: v.number(),
-    size: offset(),
-    offset: offset(),
+    size: count(),
+    offset: count(),
     // The bytes just before offset as they were read (transcript.ts tailHash): a file whose bytes there
     // differ now was rewritten, and is read again from byte 0. Missing in caches written before it.
     tail: v.optional(v.string()),
@@ -56,7 +54,7 @@ export const SummarySchema = lazySchema(() =>
     costUSD: v.number(),
     costEstimated: v.boolean(),
     model: v.optional(v.string()),
-    lastReply: v.optional(v.object({ at: v.string(), ttl: v.picklist(["5m", "1h"]) })),
+    lastReply: v.optional(ReplySchema),
     transcript: v.optional(v.string()),
     // The session's usage by quarter hour (all its files) and its newest rate-limit row: the usage
     // ledger (read/usageLedger.ts) sums these over every session for the window, the day and the month.
@@ -77,8 +75,7 @@ export type Summary = v.InferOutput<typeof SummarySchema>;
 export const CacheHeadSchema = lazySchema(() =>
   v.object({
     ...whoseEntries(),
-    summaryHash: v.string(),
-    bodyHash: v.string(),
+    ...frameHashEntries(),
   }),
 );
 

@@ -1,9 +1,9 @@
 import * as v from "valibot";
-import { lazySchema } from "../lazySchema.ts";
+import { lazySchema } from "../schemas.ts";
 import { removeAbandonedTemps, writeFileAtomic } from "../atomicWrite.ts";
-import { framed, loadFramed } from "./framedFile.ts";
+import { framed, frameHashEntries, loadFramed } from "./framedFile.ts";
 import type { Session } from "../derive/sessions.ts";
-import { type LimitHit, LimitHitSchema } from "../derive/tokens.ts";
+import { type LimitHit, LimitHitSchema, ReplySchema } from "../derive/tokens.ts";
 import type { LedgerFacts } from "../derive/usageReport.ts";
 import { type Bucket, BucketSchema, mergeBuckets } from "../derive/usageBuckets.ts";
 import { readSessionTokens, stampOf } from "./sessionTokens.ts";
@@ -33,7 +33,7 @@ const GroupSchema = lazySchema(() =>
     limit: v.optional(LimitHitSchema),
     // Seen live, then gone (ms): its prompt cache reads "ended" for an hour after (derive/cacheWarmth.ts).
     endedAt: v.optional(v.number()),
-    lastReply: v.optional(v.object({ at: v.string(), ttl: v.picklist(["5m", "1h"]) })),
+    lastReply: v.optional(ReplySchema),
   }),
 );
 type Group = v.InferOutput<typeof GroupSchema>;
@@ -216,8 +216,7 @@ const LedgerHeadSchema = lazySchema(() =>
     configDir: v.string(),
     checkedAt: v.number(),
     live: v.record(v.string(), v.string()),
-    summaryHash: v.string(),
-    bodyHash: v.string(),
+    ...frameHashEntries(),
   }),
 );
 type LedgerHead = v.InferOutput<typeof LedgerHeadSchema>;

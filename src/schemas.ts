@@ -11,3 +11,6 @@ export function lazySchema<T extends v.GenericSchema>(build: () => T): v.LazySch
   let schema: T | undefined;
   return v.lazy(() => (schema ??= build()));
 }
+
+/** A token count, a size or an offset: a safe integer ≥ 0. */
+export const count = () => v.pipe(v.number(), v.safeInteger(), v.minValue(0));
