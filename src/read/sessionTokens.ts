@@ -67,8 +67,9 @@ async function statOf(path: string): Promise<FileStat | undefined> {
  * The stats of one token read, each path taken at most once: checking the stored stamp stats every
  * watched path, and the refresh that follows a changed stamp looked at the same ones again (a call
  * after an append to the medium bench home made ~750 stat calls, ~400 now; strace -c). A stat from
- * earlier in the call serves as well as a new one: the cursors and the new stamp record the sizes as
- * read, so a write since then leaves the next call's stamp unmatched.
+ * earlier in the call only says whether to look: a file is read, and its cursor stamped, by the fstat
+ * of the descriptor read (advance), and a folder's listing is stamped with the mtime from before it, so
+ * a change since either leaves the next call's stamp unmatched.
  */
 export class StatMemo {
   private readonly seen = new Map<string, Promise<FileStat | undefined>>();
@@ -259,6 +260,11 @@ async function stillCurrent(summary: Summary, primary: string, owner: Transcript
 /**
  * Brings one file's cursor up to date. Starts over when the file was replaced (other dev/inode) or
  * shrank; reads nothing when its size is unchanged. Returns whether the cursor moved.
+ *
+ * The stat that says the file changed may be from the stamp check, before a rewrite or a rename put
+ * other bytes at the path: what is read, and the identity and size the cursor and stamp record, come
+ * from one open file and its fstat. A cursor that kept the older size claimed bytes it never read, and
+ * a file that grew back to that size matched the stored stamp without them (test: "rewritten shorter").
  */
 async function advance(
   cache: SessionCache,
@@ -267,30 +273,58 @@ async function advance(
   onRow: (tally: Tally, row: Parameters<typeof addRow>[1]) => void,
   onReset: () => void = () => {},
 ): Promise<boolean> {
-  const stat = await stats.of(file);
-  if (!stat?.isFile) {
+  const io = fs as typeof import("node:fs");
+  const seen = await stats.of(file);
+  let cursor: Cursor | undefined = cache.files[file];
+  if (cursor && seen?.isFile && cursorMatches(cursor, seen)) return false;
+  const opened = seen?.isFile ? openFile(io, file) : undefined;
+  if (!opened) {
     if (!(file in cache.files)) return false;
     delete cache.files[file];
     onReset();
     return true;
   }
-  let cursor: Cursor | undefined = cache.files[file];
-  if (cursor && cursor.dev === stat.dev && cursor.ino === stat.ino && cursor.size === stat.size) return false;
-  if (
-    !cursor ||
-    cursor.dev !== stat.dev ||
-    cursor.ino !== stat.ino ||
-    stat.size < cursor.offset ||
-    (cursor.tail !== undefined && (await tailHash(file, cursor.offset)) !== cursor.tail)
-  ) {
-    cursor = { dev: stat.dev, ino: stat.ino, size: 0, offset: 0, tally: emptyTally() };
-    onReset();
+  const { fd, stat } = opened;
+  try {
+    if (cursor && cursorMatches(cursor, stat)) return false;
+    if (
+      !cursor ||
+      cursor.dev !== stat.dev ||
+      cursor.ino !== stat.ino ||
+      stat.size < cursor.offset ||
+      (cursor.tail !== undefined && (await tailHash(fd, cursor.offset)) !== cursor.tail)
+    ) {
+      cursor = { dev: stat.dev, ino: stat.ino, size: 0, offset: 0, tally: emptyTally() };
+      onReset();
+    }
+    const tally = cursor.tally;
+    const offset = await scanTranscript(fd, cursor.offset, stat.size, (row) => onRow(tally, row));
+    cache.files[file] = { ...cursor, size: stat.size, offset, tail: await tailHash(fd, offset) };
+    return true;
+  } finally {
+    io.closeSync(fd);
   }
-  const tally = cursor.tally;
-  const offset = await scanTranscript(file, cursor.offset, stat.size, (row) => onRow(tally, row));
-  cache.files[file] = { ...cursor, size: stat.size, offset, tail: await tailHash(file, offset) };
-  return true;
 }
+
+/**
+ * The regular file at `path`, open for reading, with its fstat; undefined when it is gone or not one.
+ * O_NONBLOCK: a FIFO put at the path since it was statted would otherwise block the open for good.
+ */
+function openFile(io: typeof import("node:fs"), path: string): { fd: number; stat: { dev: number; ino: number; size: number } } | undefined {
+  let fd: number;
+  try {
+    fd = io.openSync(path, io.constants.O_RDONLY | io.constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  const stat = io.fstatSync(fd);
+  if (stat.isFile()) return { fd, stat };
+  io.closeSync(fd);
+  return undefined;
+}
+
+const cursorMatches = (cursor: Cursor, stat: { readonly dev: number; readonly ino: number; readonly size: number }): boolean =>
+  cursor.dev === stat.dev && cursor.ino === stat.ino && cursor.size === stat.size;
 
 async function locateTranscript(owner: TranscriptOwner, primary: string, cache: SessionCache, stats: StatMemo): Promise<{ path?: string; dirty: boolean }> {
   const projects = `${owner.configDir}/projects`;

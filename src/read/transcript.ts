@@ -20,21 +20,15 @@ const ASSISTANT = Buffer.from('"assistant"');
 const NEWLINE = 0x0a;
 
 /**
- * Reads `path` from byte `start` to `end` and hands every assistant row's usage to `onRow`.
- * Returns the offset just after the last complete line: a line still being written (no "\n" yet) is
- * left for the next call, so it is never counted half-read.
+ * Reads the open transcript `fd` from byte `start` to `end` and hands every assistant row's usage to
+ * `onRow`. Returns the offset just after the last complete line: a line still being written (no "\n"
+ * yet) is left for the next call, so it is never counted half-read.
  */
-export async function scanTranscript(path: string, start: number, end: number, onRow: (row: UsageRow) => void): Promise<number> {
+export async function scanTranscript(fd: number, start: number, end: number, onRow: (row: UsageRow) => void): Promise<number> {
   if (end <= start) return start;
   // node:fs for one reused buffer (a fresh ArrayBuffer per Bun.file slice grew RSS with the bytes read).
   // Its ~3 ms import is paid only when there are new bytes, and the cache write that follows needs it too.
   const fs = await import("node:fs");
-  let fd: number;
-  try {
-    fd = fs.openSync(path, "r");
-  } catch {
-    return start;
-  }
   const lease = leaseBuffer(Math.min(CHUNK_BYTES, Math.max(64 * 1024, end - start)));
   try {
     let buf = lease.buf;
@@ -83,7 +77,6 @@ export async function scanTranscript(path: string, start: number, end: number, o
     return committed;
   } finally {
     lease.release();
-    fs.closeSync(fd);
   }
 }
 
@@ -96,18 +89,13 @@ const TAIL_BYTES = 256;
  * rewritten in place, or replaced by one that got the old inode number back (ext4 hands a freed inode
  * out again at once), from one that grew: both went on from the old offset in other bytes (test/faults).
  */
-export async function tailHash(path: string, offset: number): Promise<string> {
+export async function tailHash(fd: number, offset: number): Promise<string> {
   const fs = await import("node:fs");
   const length = Math.min(offset, TAIL_BYTES);
   const buf = Buffer.alloc(length);
   let read = 0;
   try {
-    const fd = fs.openSync(path, "r");
-    try {
-      read = fs.readSync(fd, buf, 0, length, offset - length);
-    } finally {
-      fs.closeSync(fd);
-    }
+    read = fs.readSync(fd, buf, 0, length, offset - length);
   } catch {
     return "-";
   }

@@ -63,9 +63,9 @@ describe("readSessionTokens through the offset cache", () => {
     expect(after.mtimeMs).toBe(before.mtimeMs);
   });
 
-  // The refresh takes its sizes from the stamp check's stats (StatMemo): what is appended between the
-  // two is left for the next call, which must then count it, once.
-  test("rows appended between the stamp check and the refresh: counted by the next call, once", async () => {
+  // The stamp check's stats (StatMemo) only say which files changed; the refresh reads each as it is
+  // when opened, so rows appended in between count now, and only once.
+  test("rows appended between the stamp check and the refresh: counted, once", async () => {
     const { home, transcript, read } = setup();
     writeFileSync(transcript, lines(...response("m1", { input: 4, cacheWrite: 1820, cacheRead: 14210, output: 87 })));
     await read();
@@ -73,9 +73,31 @@ describe("readSessionTokens through the offset cache", () => {
     const started = await startTokenRead({ configDir: home.claude, sessionId: SID, cwd: CWD, updatedAt: 1 }, cacheDir(home.env));
     expect(started.current).toBeUndefined();
     appendFileSync(transcript, lines(...response("m3", { input: 1, output: 2 })));
-    expect((await started.refresh()).tokens).toMatchObject({ input: 10, cacheWrite: 2130, cacheRead: 30240, output: 106 });
+    expect((await started.refresh()).tokens).toMatchObject({ input: 11, cacheWrite: 2130, cacheRead: 30240, output: 108 });
     expect((await read()).tokens).toMatchObject({ input: 11, cacheWrite: 2130, cacheRead: 30240, output: 108 });
-    expect((await read()).tokens).toMatchObject({ input: 11, cacheWrite: 2130, cacheRead: 30240, output: 108 });
+    appendFileSync(transcript, lines(...response("m4", { input: 1, output: 2 })));
+    expect((await read()).tokens).toMatchObject({ input: 12, cacheWrite: 2130, cacheRead: 30240, output: 110 });
+  });
+
+  // The stamp check's stat describes the file as it was; a rewrite in place before the refresh opens it
+  // leaves other bytes at the path. Had the cursor kept the old size, a file that later grew back to
+  // exactly that size would match the stored stamp with rows never read (the fault tests can hit it).
+  test("a file rewritten shorter between the stamp check and the refresh, then grown back to its old size: every row counts", async () => {
+    const { home, transcript, read } = setup();
+    writeFileSync(transcript, lines(...response("m1", { output: 50 }), ...response("m2", { output: 60 })));
+    expect((await read()).tokens.output).toBe(110);
+    appendFileSync(transcript, lines(...response("m3", { output: 1 })));
+    const checkedSize = statSync(transcript).size;
+    const started = await startTokenRead({ configDir: home.claude, sessionId: SID, cwd: CWD, updatedAt: 1 }, cacheDir(home.env));
+    expect(started.current).toBeUndefined();
+    writeFileSync(transcript, lines(...response("x1", { output: 7 })));
+    expect((await started.refresh()).tokens.output).toBe(7);
+    const more = lines(...response("x2", { output: 9 }));
+    const pad = checkedSize - statSync(transcript).size - Buffer.byteLength(more) - `{"type":"user","pad":""}\n`.length;
+    expect(pad).toBeGreaterThan(0);
+    appendFileSync(transcript, more + lines(JSON.stringify({ type: "user", pad: "p".repeat(pad) })));
+    expect(statSync(transcript).size).toBe(checkedSize);
+    expect((await read()).tokens.output).toBe(16);
   });
 
   test("a truncated file starts over", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { UsageRow } from "../../src/derive/tokens.ts";
 import { MAX_LINE_BYTES, contentArray, parseUsageLine, scanTranscript, usageRow } from "../../src/read/transcript.ts";
@@ -9,8 +9,12 @@ import { assistantLine, metadataLines, rateLimitLine, taskResultLine } from "../
 async function scan(path: string, start = 0): Promise<{ rows: UsageRow[]; offset: number }> {
   const rows: UsageRow[] = [];
   const size = Bun.file(path).size;
-  const offset = await scanTranscript(path, start, size, (r) => rows.push(r));
-  return { rows, offset };
+  const fd = openSync(path, "r");
+  try {
+    return { rows, offset: await scanTranscript(fd, start, size, (r) => rows.push(r)) };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function file(content: string): string {
