@@ -4,7 +4,7 @@ import { type Bucket, mergeBuckets } from "../derive/usageBuckets.ts";
 import { CACHE_VERSION, type Cursor, type SessionCache, type StoredCache, type Summary, cachePath, loadCache, saveCache } from "./tokenCache.ts";
 import { MessageIds } from "./messageIds.ts";
 import { lockHeld, tryLock } from "./refreshLock.ts";
-import { scanTranscript, tailHash } from "./transcript.ts";
+import { TAIL_BYTES, scanTranscript, tailHash } from "./transcript.ts";
 
 export interface SessionTokens {
   readonly tokens: Tokens;
@@ -265,6 +265,13 @@ async function stillCurrent(summary: Summary, primary: string, owner: Transcript
  * other bytes at the path: what is read, and the identity and size the cursor and stamp record, come
  * from one open file and its fstat. A cursor that kept the older size claimed bytes it never read, and
  * a file that grew back to that size matched the stored stamp without them (test: "rewritten shorter").
+ *
+ * A file rewritten in place while it is read (truncated, then written again) gives old bytes up to some
+ * point and new ones after, and the tail taken after the read matches the new file: the next call went
+ * on from there and the old rows stayed counted for good (test: "rewritten in place while it is read").
+ * So the bytes the read started from (the old tail, or the file's first bytes for a read from 0)
+ * are hashed again after the read and the new tail: changed, or the file now shorter than the size
+ * read to (which the cursor would record), the file is read again from 0.
  */
 async function advance(
   cache: SessionCache,
@@ -277,33 +284,43 @@ async function advance(
   const seen = await stats.of(file);
   let cursor: Cursor | undefined = cache.files[file];
   if (cursor && seen?.isFile && cursorMatches(cursor, seen)) return false;
-  const opened = seen?.isFile ? openFile(io, file) : undefined;
-  if (!opened) {
-    if (!(file in cache.files)) return false;
-    delete cache.files[file];
-    onReset();
-    return true;
-  }
-  const { fd, stat } = opened;
-  try {
-    if (cursor && cursorMatches(cursor, stat)) return false;
-    if (
-      !cursor ||
-      cursor.dev !== stat.dev ||
-      cursor.ino !== stat.ino ||
-      stat.size < cursor.offset ||
-      (cursor.tail !== undefined && (await tailHash(fd, cursor.offset)) !== cursor.tail)
-    ) {
-      cursor = { dev: stat.dev, ino: stat.ino, size: 0, offset: 0, tally: emptyTally() };
-      onReset();
+  for (let attempt = 1; ; attempt++) {
+    const opened = seen?.isFile ? openFile(io, file) : undefined;
+    if (!opened) break;
+    const { fd, stat } = opened;
+    try {
+      if (cursor && cursorMatches(cursor, stat)) return false;
+      let anchor = cursor && cursor.dev === stat.dev && cursor.ino === stat.ino && stat.size >= cursor.offset ? await tailHash(fd, cursor.offset) : undefined;
+      if (!cursor || anchor === undefined || (cursor.tail !== undefined && anchor !== cursor.tail)) {
+        cursor = { dev: stat.dev, ino: stat.ino, size: 0, offset: 0, tally: emptyTally() };
+        onReset();
+        anchor = await tailHash(fd, Math.min(TAIL_BYTES, stat.size));
+      }
+      const from = cursor.offset;
+      const tally = cursor.tally;
+      const offset = await scanTranscript(fd, from, stat.size, (row) => onRow(tally, row));
+      const tail = await tailHash(fd, offset);
+      const shrank = io.fstatSync(fd).size < stat.size;
+      if (!shrank && (await tailHash(fd, from > 0 ? from : Math.min(TAIL_BYTES, stat.size))) === anchor) {
+        cache.files[file] = { ...cursor, size: stat.size, offset, tail };
+        return true;
+      }
+    } finally {
+      io.closeSync(fd);
     }
-    const tally = cursor.tally;
-    const offset = await scanTranscript(fd, cursor.offset, stat.size, (row) => onRow(tally, row));
-    cache.files[file] = { ...cursor, size: stat.size, offset, tail: await tailHash(fd, offset) };
-    return true;
-  } finally {
-    io.closeSync(fd);
+    // Torn: start over from 0. A file rewritten on every try is left out of this call's totals, and
+    // with no cursor its stamp is the stat from before, which the rewritten file no longer matches.
+    cursor = undefined;
+    if (attempt === 3) {
+      delete cache.files[file];
+      onReset();
+      return true;
+    }
   }
+  if (!(file in cache.files)) return false;
+  delete cache.files[file];
+  onReset();
+  return true;
 }
 
 /**

@@ -82,7 +82,7 @@ export async function scanTranscript(fd: number, start: number, end: number, onR
 
 // Enough of the bytes before an offset to tell whether they are still the bytes that were read: the
 // end of a row holds its uuid and timestamp.
-const TAIL_BYTES = 256;
+export const TAIL_BYTES = 256;
 
 /**
  * A hash of the (up to) 256 bytes before `offset`. Device, inode and size cannot tell a file that was

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { encodeProjectDir } from "../../src/discover/projectDir.ts";
@@ -98,6 +98,38 @@ describe("readSessionTokens through the offset cache", () => {
     appendFileSync(transcript, more + lines(JSON.stringify({ type: "user", pad: "p".repeat(pad) })));
     expect(statSync(transcript).size).toBe(checkedSize);
     expect((await read()).tokens.output).toBe(16);
+  });
+
+  // Claude Code only appends, but a file rewritten in place while ccpulse reads it (truncated, written
+  // again) gives the read other bytes than the tail check saw. Here the rewrite lands between the two:
+  // the read of the new bytes finds the new file's rows from the old offset on, and its tail. Counted
+  // as they came, the old rows stayed in the totals for good, the new file's first rows never.
+  test("a file rewritten in place while it is read: the next calls count the new file, exactly", async () => {
+    const { transcript, read } = setup();
+    writeFileSync(transcript, lines(...response("m1", { output: 50 }), ...response("m2", { output: 60 })));
+    expect((await read()).tokens.output).toBe(110);
+    const offset = statSync(transcript).size;
+    appendFileSync(transcript, lines(...response("m3", { output: 1 })));
+    const rewritten = lines(...["x1", "x2", "x3", "x4", "x5"].flatMap((id, i) => response(id, { output: 7 + i })));
+    expect(Buffer.byteLength(rewritten)).toBeGreaterThan(statSync(transcript).size);
+    const fs = await import("node:fs");
+    const readSync = fs.readSync;
+    let rewrites = 0;
+    const spy = spyOn(fs, "readSync").mockImplementation(((fd: number, buf: Uint8Array, at: number, length: number, position: number) => {
+      if (position === offset && length > 256 && rewrites++ === 0) writeFileSync(transcript, rewritten);
+      return readSync(fd, buf, at, length, position);
+    }) as typeof fs.readSync);
+    try {
+      await read();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(rewrites).toBe(1);
+    const expected = naiveTotals([transcript]).output;
+    expect(expected).toBe(45);
+    expect((await read()).tokens.output).toBe(expected);
+    appendFileSync(transcript, lines(...response("x6", { output: 100 })));
+    expect((await read()).tokens.output).toBe(expected + 100);
   });
 
   test("a truncated file starts over", async () => {
