@@ -284,44 +284,45 @@ async function advance(
   const seen = await stats.of(file);
   let cursor: Cursor | undefined = cache.files[file];
   if (cursor && seen?.isFile && cursorMatches(cursor, seen)) return false;
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = 1; attempt <= 3; attempt++) {
     const opened = seen?.isFile ? openFile(io, file) : undefined;
     if (!opened) break;
     const { fd, stat } = opened;
     try {
       if (cursor && cursorMatches(cursor, stat)) return false;
-      let anchor = cursor && cursor.dev === stat.dev && cursor.ino === stat.ino && stat.size >= cursor.offset ? await tailHash(fd, cursor.offset) : undefined;
-      if (!cursor || anchor === undefined || (cursor.tail !== undefined && anchor !== cursor.tail)) {
+      let anchor: string | undefined;
+      if (cursor && cursor.dev === stat.dev && cursor.ino === stat.ino && stat.size >= cursor.offset) {
+        anchor = await anchorOf(fd, cursor.offset, stat.size);
+        if (cursor.tail !== undefined && anchor !== cursor.tail) anchor = undefined;
+      }
+      if (!cursor || anchor === undefined) {
         cursor = { dev: stat.dev, ino: stat.ino, size: 0, offset: 0, tally: emptyTally() };
         onReset();
-        anchor = await tailHash(fd, Math.min(TAIL_BYTES, stat.size));
+        anchor = await anchorOf(fd, 0, stat.size);
       }
       const from = cursor.offset;
       const tally = cursor.tally;
       const offset = await scanTranscript(fd, from, stat.size, (row) => onRow(tally, row));
       const tail = await tailHash(fd, offset);
-      const shrank = io.fstatSync(fd).size < stat.size;
-      if (!shrank && (await tailHash(fd, from > 0 ? from : Math.min(TAIL_BYTES, stat.size))) === anchor) {
+      if (io.fstatSync(fd).size >= stat.size && (await anchorOf(fd, from, stat.size)) === anchor) {
         cache.files[file] = { ...cursor, size: stat.size, offset, tail };
         return true;
       }
     } finally {
       io.closeSync(fd);
     }
-    // Torn: start over from 0. A file rewritten on every try is left out of this call's totals, and
-    // with no cursor its stamp is the stat from before, which the rewritten file no longer matches.
     cursor = undefined;
-    if (attempt === 3) {
-      delete cache.files[file];
-      onReset();
-      return true;
-    }
   }
+  // Gone, not a regular file, or rewritten on every try: nothing of it counts in this call. With no
+  // cursor its stamp is the stat from before, which a file rewritten since no longer matches.
+  onReset();
   if (!(file in cache.files)) return false;
   delete cache.files[file];
-  onReset();
   return true;
 }
+
+/** What a read from `from` starts after: the tail before it, or for a read from 0 the file's first bytes. */
+const anchorOf = (fd: number, from: number, size: number): Promise<string> => tailHash(fd, from > 0 ? from : Math.min(TAIL_BYTES, size));
 
 /**
  * The regular file at `path`, open for reading, with its fstat; undefined when it is gone or not one.
