@@ -6,6 +6,7 @@ import pkg from "../package.json" with { type: "json" };
 import { encodeProjectDir } from "../src/discover/projectDir.ts";
 import { CACHE_VERSION } from "../src/read/tokenCache.ts";
 import { BINARY, ROOT, liveProbe, makeHome, reviveProbes, runBinary, spawnSleeper, writeProbe } from "./helpers/home.ts";
+import { scanCaches } from "./helpers/cacheFile.ts";
 import { naiveTotals } from "./helpers/oracle.ts";
 import { assistantLine, response } from "./helpers/rows.ts";
 
@@ -127,16 +128,12 @@ describe("concurrency", () => {
     let cacheReads = 0;
     for (let round = 0; round < 5; round++) {
       const calls = Array.from({ length: 20 }, () => runBinary(home, round % 2 ? ["json"] : ["compact", "--tokens"]));
-      // Read the cache files while the callers write them.
+      // Read the cache files while the callers write them: a slot may be caught mid-write, never both.
       for (let k = 0; k < 10; k++) {
         await Bun.sleep(3);
-        if (!existsSync(cacheDir)) continue;
-        for (const name of new Bun.Glob("*.json").scanSync({ cwd: cacheDir })) {
-          const text = readFileSync(join(cacheDir, name), "utf8");
-          expect(text.endsWith("\n")).toBe(true);
-          for (const line of text.trim().split("\n")) expect(() => JSON.parse(line)).not.toThrow();
-          cacheReads++;
-        }
+        const scan = scanCaches(home.cache);
+        expect(scan.problems).toEqual([]);
+        cacheReads += scan.valid;
       }
       for (const r of await Promise.all(calls)) {
         expect(r.code).toBe(0);

@@ -1,12 +1,11 @@
 import * as v from "valibot";
 import { count, lazySchema } from "../schemas.ts";
-import { writeFileAtomic } from "../atomicWrite.ts";
-import { framed, frameHashEntries, loadFramed } from "./framedFile.ts";
+import { type NextSlot, framed, loadSlots, saveSlot, slotEntries } from "./framedFile.ts";
 import { LimitHitSchema, ReplySchema, TallySchema, TokensSchema } from "../derive/tokens.ts";
 import { BucketSchema } from "../derive/usageBuckets.ts";
 
 // Bump when the cache layout or what a tally means changes: an older file is then rebuilt from byte 0.
-export const CACHE_VERSION = 7;
+export const CACHE_VERSION = 8;
 
 /** Which cache a line belongs to: every line of a cache file names its version, config dir and session. */
 const whoseEntries = () => ({ version: v.literal(CACHE_VERSION), configDir: v.string(), sessionId: v.string() });
@@ -65,7 +64,7 @@ export const SummarySchema = lazySchema(() =>
 export type Summary = v.InferOutput<typeof SummarySchema>;
 
 /**
- * The first line (read/framedFile.ts): whose cache this is and wyhashes of the two lines below, as
+ * The first line (read/framedFile.ts): whose cache this is, its generation, and wyhashes of the two lines below, as
  * written. The summary and cursors are trusted by those: valibot over 8 summaries (a watch list and a
  * bucket per quarter hour each, ~8 KB) cost ~3 ms of a call that follows an append, and over the
  * cursors and dedupe keys ~5 ms for 7 sessions, more than reading the appended megabyte. SummarySchema and
@@ -75,7 +74,7 @@ export type Summary = v.InferOutput<typeof SummarySchema>;
 export const CacheHeadSchema = lazySchema(() =>
   v.object({
     ...whoseEntries(),
-    ...frameHashEntries(),
+    ...slotEntries(),
   }),
 );
 
@@ -88,7 +87,10 @@ export const emptyCache = (configDir: string, sessionId: string): SessionCache =
   mainIds: "",
 });
 
-/** File name from a stable 64-bit hash: session ids come from disk and must never become a path. */
+/**
+ * File name from a stable 64-bit hash: session ids come from disk and must never become a path. The
+ * cache is kept in two slots (framedFile.ts loadSlots): this file and `<hash>.1.json` beside it.
+ */
 export function cachePath(cacheDir: string, configDir: string, sessionId: string): string {
   const key = Bun.hash.wyhash(`${configDir}\u0000${sessionId}`).toString(16).padStart(16, "0");
   return `${cacheDir}/sessions-v${CACHE_VERSION}/${key}.json`;
@@ -98,24 +100,28 @@ export interface StoredCache {
   readonly summary?: Summary;
   /** The cursors, parsed only when asked for; empty when missing or not the ones written with the summary. */
   cache(): SessionCache;
+  /** Where saveCache puts the version derived from this one. */
+  readonly next: NextSlot;
 }
 
 /** A cache that is missing, torn, of another version or for another session reads as empty. */
 export async function loadCache(path: string, configDir: string, sessionId: string): Promise<StoredCache> {
-  const file = await loadFramed(path, CacheHeadSchema, (head) => head.configDir === configDir && head.sessionId === sessionId);
+  const file = await loadSlots(path, CacheHeadSchema, (head) => head.configDir === configDir && head.sessionId === sessionId);
   const summary = file.summary<Summary>();
   return {
     summary,
+    next: file.next,
     cache: () => (summary && file.body<SessionCache>()) || emptyCache(configDir, sessionId),
   };
 }
 
 /**
- * Written atomically (atomicWrite.ts): offsets and totals travel together, so a lost race between
- * writers costs a re-read, never a double count. A failure (full disk, read-only home, a directory in
- * the way) is swallowed: the cache is an optimisation and the answer is already computed.
+ * Written whole into the slot `next` names (framedFile.ts saveSlot): offsets and totals travel
+ * together, so a lost race between writers costs a re-read, never a double count. A failure (full disk,
+ * read-only home, a directory in the way) is swallowed: the cache is an optimisation and the answer is
+ * already computed.
  */
-export async function saveCache(path: string, summary: Summary, cache: SessionCache): Promise<void> {
-  const head = { version: CACHE_VERSION, configDir: summary.configDir, sessionId: summary.sessionId };
-  await writeFileAtomic(path, framed(head, summary, cache)).catch(() => {});
+export async function saveCache(path: string, next: NextSlot, summary: Summary, cache: SessionCache): Promise<void> {
+  const head = { version: CACHE_VERSION, configDir: summary.configDir, sessionId: summary.sessionId, gen: next.gen };
+  await saveSlot(path, next, framed(head, summary, cache)).catch(() => {});
 }

@@ -5,14 +5,14 @@ import { hashOf } from "../../src/read/framedFile.ts";
 import { CACHE_VERSION, CacheHeadSchema, SessionCacheSchema, SummarySchema } from "../../src/read/tokenCache.ts";
 
 /**
- * Why a session cache file's text would not be used as is, or undefined when it is whole: a head line,
+ * Why a session cache slot's text would not be used as is, or undefined when it is whole: a head line,
  * a summary and a cursor body that hold to their schemas, for the same session, with the hashes the head
- * gives. Stricter than the loader (which trusts lines 2 and 3 by their hashes), so a torn or mixed
- * write cannot pass.
+ * gives, then nothing but the spaces a slot is padded with. Stricter than the loader (which trusts lines
+ * 2 and 3 by their hashes), so a torn or mixed write cannot pass.
  */
 export function cacheProblem(text: string): string | undefined {
   const lines = text.split("\n");
-  if (lines.length !== 4 || lines[3] !== "") return `${lines.length - 1} lines, or no final newline`;
+  if (lines.length !== 4 || !/^ *$/.test(lines[3] ?? "")) return `${lines.length - 1} lines, or no final newline, or more than padding after it`;
   const [first, second, third] = lines as [string, string, string];
   const parsed: unknown[] = [];
   try {
@@ -31,6 +31,12 @@ export function cacheProblem(text: string): string | undefined {
   const sessions = new Set([h.output, s.output, c.output].map((x) => `${x.configDir}\u0000${x.sessionId}`));
   if (sessions.size !== 1) return "head, summary and cursors of different sessions";
   return undefined;
+}
+
+/** The summary of the newest whole slot among a session cache's slot texts (scanCaches explains the slots). */
+export function newestSummary(slots: Iterable<string>): any {
+  const whole = [...slots].filter((text) => cacheProblem(text) === undefined).map((text) => text.trimEnd().split("\n").map((line) => JSON.parse(line)));
+  return whole.sort((x, y) => y[0].gen - x[0].gen)[0]?.[1];
 }
 
 export const cacheFolder = (cacheRoot: string): string => join(cacheRoot, "ccpulse", `sessions-v${CACHE_VERSION}`);
@@ -57,9 +63,9 @@ export function framingProblem(text: string): string | undefined {
 }
 
 export interface CacheScan {
-  /** Cache files read and found whole. */
+  /** Caches read and found whole: a session cache counts once, by its newest whole slot. */
   readonly valid: number;
-  /** `<file>: <problem>` for each one that was not. */
+  /** `<file>: <problem>` for each one that was not; a session cache only when neither slot is whole. */
   readonly problems: string[];
   /** Names of the other entries: temp files and locks. */
   readonly others: string[];
@@ -67,8 +73,10 @@ export interface CacheScan {
 
 /**
  * Reads every file ccpulse keeps under `cacheRoot`/ccpulse once: session caches against their schemas
- * (cacheProblem), the rest for whole JSON (framingProblem). A file renamed away between listing and
- * reading is skipped.
+ * (cacheProblem), the rest for whole JSON (framingProblem). A session cache is kept in two slots
+ * (`<hash>.json`, `<hash>.1.json`) written in place in turn, so one may be torn by a write under way or
+ * cut short by a kill: what a reader needs, and what is checked, is that one of them is whole. A file
+ * renamed away between listing and reading is skipped.
  */
 export function scanCaches(cacheRoot: string): CacheScan {
   const root = join(cacheRoot, "ccpulse");
@@ -89,6 +97,7 @@ export function scanCaches(cacheRoot: string): CacheScan {
     } catch {
       continue;
     }
+    const slots = new Map<string, string[]>();
     for (const name of names) {
       if (!name.endsWith(".json") || name.startsWith(".")) {
         others.push(name);
@@ -100,9 +109,20 @@ export function scanCaches(cacheRoot: string): CacheScan {
       } catch {
         continue;
       }
-      const problem = dir === sessions ? cacheProblem(text) : framingProblem(text);
-      if (problem) problems.push(`${dir.slice(root.length + 1)}/${name}: ${problem}`);
+      const where = `${dir.slice(root.length + 1)}/${name}`;
+      if (dir === sessions) {
+        const key = name.replace(/(\.1)?\.json$/, "");
+        const problem = cacheProblem(text);
+        slots.set(key, [...(slots.get(key) ?? []), ...(problem ? [`${where}: ${problem}`] : [""])]);
+        continue;
+      }
+      const problem = framingProblem(text);
+      if (problem) problems.push(`${where}: ${problem}`);
       else valid++;
+    }
+    for (const found of slots.values()) {
+      if (found.includes("")) valid++;
+      else problems.push(...found);
     }
   }
   return { valid, problems, others };

@@ -1,6 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { existsSync, lstatSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as v from "valibot";
-import { framed, readFramed } from "../../src/read/framedFile.ts";
+import { framed, loadSlots, readFramed, saveSlot, slotPaths } from "../../src/read/framedFile.ts";
 
 const Head = v.object({ owner: v.string(), summaryHash: v.string(), bodyHash: v.string() });
 const text = framed({ owner: "me" }, { total: 3 }, { rows: [1, 2] });
@@ -25,5 +28,97 @@ describe("framed files", () => {
     ["empty", "", "me", { head: undefined, summary: undefined, body: undefined }],
   ])("%s: only what still matches is read", (_, t, owner, want) => {
     expect(read(t, owner)).toEqual(want);
+  });
+});
+
+describe("a framed file kept in two slots", () => {
+  const Slotted = v.object({ owner: v.string(), summaryHash: v.string(), bodyHash: v.string(), gen: v.number() });
+  const setup = () => {
+    const dir = mkdtempSync(join(tmpdir(), "ccpulse-slots-"));
+    const path = join(dir, "cache.json");
+    const load = () => loadSlots(path, Slotted, (head) => head.owner === "me");
+    const save = async (total: number, rows = [total]) => {
+      const { next } = await load();
+      await saveSlot(path, next, framed({ owner: "me", gen: next.gen }, { total }, { rows }));
+    };
+    return { dir, path, load, save, slots: slotPaths(path) };
+  };
+  const read = async (file: Awaited<ReturnType<ReturnType<typeof setup>["load"]>>) => ({ gen: file.head?.gen, summary: file.summary(), next: file.next });
+
+  test("versions go to the slot the one they came from is not in; the newest is read", async () => {
+    const { load, save, slots } = setup();
+    expect(await read(await load())).toEqual({ gen: undefined, summary: undefined, next: { slot: 0, gen: 1 } });
+    await save(1);
+    expect(existsSync(slots[1])).toBe(false);
+    expect(await read(await load())).toEqual({ gen: 1, summary: { total: 1 }, next: { slot: 1, gen: 2 } });
+    await save(2);
+    expect(await read(await load())).toEqual({ gen: 2, summary: { total: 2 }, next: { slot: 0, gen: 3 } });
+    for (let total = 3; total <= 8; total++) {
+      await save(total);
+      expect(await read(await load())).toEqual({ gen: total, summary: { total }, next: { slot: total % 2 === 0 ? 0 : 1, gen: total + 1 } });
+    }
+  });
+
+  test.each([
+    ["cut short in its body", (t: string) => t.slice(0, t.indexOf('{"rows"') + 5)],
+    ["cut short in its head", (t: string) => t.slice(0, 10)],
+    ["half old, half new", (t: string) => t.replace('"total":2', '"total":1')],
+    ["empty", () => ""],
+  ])("the newest slot %s (a write under way, or killed): the older whole one is read, and the next version repairs it", async (_, tear) => {
+    const { load, save, slots } = setup();
+    await save(1);
+    await save(2);
+    writeFileSync(slots[1], tear(readFileSync(slots[1], "utf8")));
+    expect(await read(await load())).toEqual({ gen: 1, summary: { total: 1 }, next: { slot: 1, gen: 2 } });
+    await save(5);
+    expect(await read(await load())).toEqual({ gen: 2, summary: { total: 5 }, next: { slot: 0, gen: 3 } });
+  });
+
+  test("rewritten in place while it fits: same file, padded with spaces to its size; by rename with room to grow when not", async () => {
+    const { save, slots } = setup();
+    await save(1);
+    const first = statSync(slots[0]);
+    const text = readFileSync(slots[0], "utf8");
+    // Room after the three lines, filled with spaces.
+    expect(text.length).toBeGreaterThan(text.trimEnd().length + 4000);
+    expect(text.slice(text.trimEnd().length)).toMatch(/^\n +$/);
+    await save(2);
+    await save(3, [1, 2, 3]);
+    const again = statSync(slots[0]);
+    expect({ ino: again.ino, size: again.size }).toEqual({ ino: first.ino, size: first.size });
+    expect(readFileSync(slots[0], "utf8").trimEnd().split("\n")[1]).toBe('{"total":3}');
+    // A version larger than the file and its padding: a new file, larger.
+    await save(4);
+    await save(5, Array.from({ length: 3000 }, (_, i) => i));
+    const grown = statSync(slots[0]);
+    expect(grown.ino).not.toBe(first.ino);
+    expect(grown.size).toBeGreaterThan(first.size);
+  });
+
+  test("a slot file far larger than the version is replaced, so it shrinks", async () => {
+    const { save, slots } = setup();
+    await save(1, Array.from({ length: 20_000 }, (_, i) => i));
+    await save(2);
+    await save(3);
+    expect(statSync(slots[0]).size).toBeLessThan(10_000);
+  });
+
+  test("a symlink at a slot is replaced, never written through", async () => {
+    const { dir, load, save, slots } = setup();
+    const outside = join(dir, "outside");
+    writeFileSync(outside, "x".repeat(100_000));
+    symlinkSync(outside, slots[0]);
+    await save(1);
+    expect(readFileSync(outside, "utf8")).toBe("x".repeat(100_000));
+    expect(lstatSync(slots[0]).isFile()).toBe(true);
+    expect(await read(await load())).toEqual({ gen: 1, summary: { total: 1 }, next: { slot: 1, gen: 2 } });
+  });
+
+  test("another owner's slots, or one of the wrong shape, read as none", async () => {
+    const { path, load, slots } = setup();
+    writeFileSync(slots[0], framed({ owner: "you", gen: 7 }, { total: 1 }, {}));
+    writeFileSync(slots[1], framed({ owner: "me" }, { total: 1 }, {}));
+    expect(await read(await load())).toEqual({ gen: undefined, summary: undefined, next: { slot: 0, gen: 1 } });
+    expect(path).toBe(slots[0]);
   });
 });

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { encodeProjectDir } from "../../src/discover/projectDir.ts";
 import { cacheDir } from "../../src/env.ts";
 import { readSessionTokens, stampOf, startTokenRead } from "../../src/read/sessionTokens.ts";
-import { hashOf } from "../../src/read/framedFile.ts";
+import { hashOf, slotPaths } from "../../src/read/framedFile.ts";
 import { CACHE_VERSION, CacheHeadSchema, SessionCacheSchema, SummarySchema, cachePath } from "../../src/read/tokenCache.ts";
 import * as v from "valibot";
 import { type TestHome, makeHome } from "../helpers/home.ts";
@@ -24,11 +24,11 @@ function setup(): { home: TestHome; transcript: string; read: () => ReturnType<t
 
 const lines = (...rows: string[]) => rows.map((r) => `${r}\n`).join("");
 const cacheLines = (path: string): any[] => readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l));
-/** A cache file as ccpulse frames one: a head with the hashes of the summary and cursor lines. */
+/** A cache slot as ccpulse frames one: a head with its generation (1, the first) and the hashes of the summary and cursor lines. */
 const framed = (summary: unknown, cursors: unknown, head: Record<string, unknown> = {}): string => {
   const [second, third] = [JSON.stringify(summary), JSON.stringify(cursors)];
   const s = summary as { configDir: string; sessionId: string };
-  return `${JSON.stringify({ version: CACHE_VERSION, configDir: s.configDir, sessionId: s.sessionId, summaryHash: hashOf(second), bodyHash: hashOf(third), ...head })}\n${second}\n${third}\n`;
+  return `${JSON.stringify({ version: CACHE_VERSION, configDir: s.configDir, sessionId: s.sessionId, summaryHash: hashOf(second), bodyHash: hashOf(third), gen: 1, ...head })}\n${second}\n${third}\n`;
 };
 
 describe("readSessionTokens through the offset cache", () => {
@@ -233,7 +233,7 @@ describe("the cache file", () => {
     expect(v.safeParse(SummarySchema, summary).issues).toBeUndefined();
     expect(v.safeParse(SessionCacheSchema, cursors).issues).toBeUndefined();
     const [, second, third] = readFileSync(cacheFile, "utf8").split("\n");
-    expect(v.parse(CacheHeadSchema, head)).toEqual({ version: CACHE_VERSION, configDir: summary.configDir, sessionId: SID, summaryHash: hashOf(second ?? ""), bodyHash: hashOf(third ?? "") });
+    expect(v.parse(CacheHeadSchema, head)).toEqual({ version: CACHE_VERSION, configDir: summary.configDir, sessionId: SID, summaryHash: hashOf(second ?? ""), bodyHash: hashOf(third ?? ""), gen: 1 });
     expect(cursors.files[transcript].offset).toBe(Bun.file(transcript).size);
   });
 
@@ -276,6 +276,36 @@ describe("the cache file", () => {
     expect((await read()).tokens.output).toBe(5);
     appendFileSync(transcript, lines(...response("m2", { output: 1 })));
     expect((await read()).tokens.output).toBe(6);
+  });
+
+  test("the newest of the two slots torn (a write under way, or killed in it): caught up from the older one, exact", async () => {
+    const { transcript, read, cacheFile } = setup();
+    const [, second] = slotPaths(cacheFile);
+    writeFileSync(transcript, lines(...response("m1", { input: 3, output: 5 })));
+    await read();
+    appendFileSync(transcript, lines(...response("m2", { input: 1, output: 2 })));
+    await read();
+    expect(cacheLines(second)[1].tokens).toMatchObject({ input: 4, output: 7 });
+    const text = readFileSync(second, "utf8");
+    writeFileSync(second, text.slice(0, text.indexOf("\n", text.indexOf("\n") + 1) + 40));
+    appendFileSync(transcript, lines(...response("m3", { input: 10, output: 10 })));
+    // From the first slot's offsets: m2 and m3 read, m1 not again (nothing read at byte 0).
+    const fs = await import("node:fs");
+    const readSync = fs.readSync;
+    const positions: number[] = [];
+    const spy = spyOn(fs, "readSync").mockImplementation(((fd: number, buf: Uint8Array, at: number, length: number, position: number) => {
+      positions.push(position);
+      return readSync(fd, buf, at, length, position);
+    }) as typeof fs.readSync);
+    try {
+      expect((await read()).tokens).toMatchObject({ input: 14, output: 17 });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(positions.length).toBeGreaterThan(0);
+    expect(Math.min(...positions)).toBeGreaterThan(0);
+    expect(cacheLines(second)[1].tokens).toMatchObject({ input: 14, output: 17 });
+    expect((await read()).tokens).toMatchObject({ input: 14, output: 17 });
   });
 
   test("a directory where the cache file should be: the answer is still right", async () => {
