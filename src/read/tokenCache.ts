@@ -64,12 +64,12 @@ export const SummarySchema = lazySchema(() =>
 export type Summary = v.InferOutput<typeof SummarySchema>;
 
 /**
- * The first line (read/framedFile.ts): whose cache this is, its generation, and wyhashes of the two lines below, as
- * written. The summary and cursors are trusted by those: valibot over 8 summaries (a watch list and a
- * bucket per quarter hour each, ~8 KB) cost ~3 ms of a call that follows an append, and over the
- * cursors and dedupe keys ~5 ms for 7 sessions, more than reading the appended megabyte. SummarySchema and
- * SessionCacheSchema state their shapes, and a test holds every written file to them
- * (test/helpers/cacheFile.ts).
+ * The first line (read/framedFile.ts): whose cache this is, its generation (which of the two slots is
+ * newer) and wyhashes of the two lines below, as written. The summary and cursors are trusted by those:
+ * valibot over 8 summaries (a watch list and a bucket per quarter hour each, ~8 KB) cost ~3 ms of a call
+ * that follows an append, and over the cursors and dedupe keys ~5 ms for 7 sessions, more than reading
+ * the appended megabyte. SummarySchema and SessionCacheSchema state their shapes, and a test holds every
+ * written file to them (test/helpers/cacheFile.ts).
  */
 export const CacheHeadSchema = lazySchema(() =>
   v.object({
