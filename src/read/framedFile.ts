@@ -18,7 +18,7 @@ export interface FramedFile<H> {
   summary<T>(): T | undefined;
   body<T>(): T | undefined;
   /** The head is ours and both lines below it hash as it says. */
-  readonly whole: boolean;
+  whole(): boolean;
 }
 
 /**
@@ -36,9 +36,11 @@ export function readFramed<H extends FrameHashes>(text: string, schema: v.Generi
   } catch {
     // a torn or garbage first line
   }
-  // Hashing is cheap (wyhash, ~20 µs for a 100 KB body); parsing is what waits until asked for.
-  const summaryOk = head !== undefined && head.summaryHash === hashOf(second);
-  const bodyOk = head !== undefined && head.bodyHash === hashOf(third);
+  // Each line is hashed once, when first asked for: a warm ledger read never looks at its body.
+  let summaryOk: boolean | undefined;
+  let bodyOk: boolean | undefined;
+  const summaryHolds = () => (summaryOk ??= head !== undefined && head.summaryHash === hashOf(second));
+  const bodyHolds = () => (bodyOk ??= head !== undefined && head.bodyHash === hashOf(third));
   const parse = <T>(line: string, ok: boolean): T | undefined => {
     if (!ok) return undefined;
     try {
@@ -47,7 +49,7 @@ export function readFramed<H extends FrameHashes>(text: string, schema: v.Generi
       return undefined;
     }
   };
-  return { head, whole: summaryOk && bodyOk, summary: () => parse(second, summaryOk), body: () => parse(third, bodyOk) };
+  return { head, whole: () => summaryHolds() && bodyHolds(), summary: () => parse(second, summaryHolds()), body: () => parse(third, bodyHolds()) };
 }
 
 /** readFramed of the file at `path`; a missing or unreadable file reads as absent. */
@@ -101,7 +103,7 @@ export async function loadSlots<H extends FrameHashes & { gen: number }>(
   const files = await Promise.all(slotPaths(path).map((p) => loadFramed(p, schema, belongs)));
   // The newest whole slot; failing that, the newest whose head holds (its summary may still be good).
   const [a, b] = files as [FramedFile<H>, FramedFile<H>];
-  const newer = (x: FramedFile<H>, y: FramedFile<H>) => x.head !== undefined && (y.head === undefined || x.whole > y.whole || (x.whole === y.whole && x.head.gen > y.head.gen));
+  const newer = (x: FramedFile<H>, y: FramedFile<H>) => x.head !== undefined && (y.head === undefined || x.whole() > y.whole() || (x.whole() === y.whole() && x.head.gen > y.head.gen));
   const slot: 0 | 1 = newer(b, a) ? 1 : 0;
   const file = slot === 1 ? b : a;
   if (file.head === undefined) return { ...file, next: { slot: 0, gen: 1 } };
