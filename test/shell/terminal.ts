@@ -9,6 +9,7 @@ export const WIDTH = 72;
 export const HEIGHT = 12;
 /** Per test: a shell start and a few prompts take well under a second; this only bounds a hang. */
 export const TIMEOUT = 20_000;
+const WAIT_MS = 10_000;
 
 /** Why this test file cannot run here, or undefined when it can. */
 export function missing(...programs: string[]): string | undefined {
@@ -94,8 +95,12 @@ export class Terminal {
     this.press("Enter");
   }
 
-  /** Polls the screen until `check` returns true; on timeout fails with the screen attached. */
-  async waitFor(what: string, check: (screen: string[]) => boolean, timeoutMs = 5000): Promise<string[]> {
+  /**
+   * Polls the screen until `check` returns true; on timeout fails with the screen attached. 10 s: a
+   * fresh-clone CI run in a slow phase of the VM waited 5 s for bash's first prompt to be drawn at all
+   * (3 of 3 reruns of that file passed). Nothing here asserts a time.
+   */
+  async waitFor(what: string, check: (screen: string[]) => boolean, timeoutMs = WAIT_MS): Promise<string[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const screen = this.screen();
@@ -106,7 +111,7 @@ export class Terminal {
   }
 
   /** Waits for a fresh prompt on line 0 (after clear) whose text, without input, is `line`. */
-  async waitForPrompt(line: string, timeoutMs = 5000): Promise<void> {
+  async waitForPrompt(line: string, timeoutMs = WAIT_MS): Promise<void> {
     await this.waitFor(`the prompt ${JSON.stringify(line)}`, (s) => s[0] === line.trimEnd() && s.slice(1).every((l) => l === "") && this.cursor().y === 0, timeoutMs);
   }
 
