@@ -27,6 +27,23 @@ describe("MessageIds", () => {
     expect(MessageIds.decode(back.encode()).has(msgId(5000))).toBe(true);
   });
 
+  // encode() appends the new ids to the stored text; its last quantum is padded unless the stored
+  // bytes (8 per id) are a multiple of 3, so every count modulo 3 is a different case.
+  test.each([0, 1, 2, 3, 4, 5, 301])("appending to %i stored ids encodes as the whole set would", (stored) => {
+    for (const more of [0, 1, 2, 3, 7]) {
+      const first = MessageIds.empty();
+      const whole = MessageIds.empty();
+      for (let i = 0; i < stored; i++) [first, whole].forEach((ids) => ids.add(msgId(i)));
+      const grown = MessageIds.decode(first.encode());
+      for (let i = stored; i < stored + more; i++) [grown, whole].forEach((ids) => ids.add(msgId(i)));
+      expect(grown.encode()).toBe(whole.encode());
+      const back = MessageIds.decode(grown.encode());
+      expect(back.size).toBe(stored + more);
+      for (let i = 0; i < stored + more; i++) expect(back.has(msgId(i))).toBe(true);
+      expect(back.has(msgId(stored + more))).toBe(false);
+    }
+  });
+
   test.each([
     ["empty", ""],
     ["not base64", "%%%% not base64 \u0000"],
