@@ -74,19 +74,14 @@ export class MessageIds {
   }
 
   encode(): string {
-    const added = this.addedBytes();
-    if (added.length === 0 && encodedBytes(this.stored) >= 0) return this.stored;
     if (encodedBytes(this.stored) < 0) return Buffer.from(this.all().buffer).toString("base64");
+    if (this.addedCount === 0) return this.stored;
     // Base64 codes 3 bytes at a time: the stored text's last, padded quantum (1 or 2 bytes) is coded
     // again with the new bytes; everything before it stays as it is.
     const padded = this.stored.endsWith("=");
     const keep = padded ? this.stored.slice(0, -4) : this.stored;
     const carry = padded ? Buffer.from(this.stored.slice(-4), "base64") : Buffer.alloc(0);
-    return keep + Buffer.concat([carry, added]).toString("base64");
-  }
-
-  private addedBytes(): Buffer {
-    return Buffer.from(this.added.buffer, 0, this.addedCount * 8);
+    return keep + Buffer.concat([carry, Buffer.from(this.added.buffer, 0, this.addedCount * 8)]).toString("base64");
   }
 
   /** The stored ids (as many whole ones as the text holds) and the added ones. */
