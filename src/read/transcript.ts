@@ -2,15 +2,16 @@ import { messageCost } from "../derive/pricing.ts";
 import { isoUtcMs } from "../derive/cacheWarmth.ts";
 import { type LimitHit, type UsageRow, usageTokens } from "../derive/tokens.ts";
 
-// 2 MiB reads into one reused buffer: syscalls still do not matter, and a cold call over the medium
-// bench home peaked at 59 MiB RSS, against 68 MiB with 8 MiB reads (/usr/bin/time; 3% slower).
-const CHUNK_BYTES = 2 << 20;
+// 1 MiB reads into one reused buffer: syscalls still do not matter. Cold `json`, /usr/bin/time, 4
+// runs each: the medium bench home peaked at 60.9-62.0 MiB RSS against 62.0-63.2 with 2 MiB reads, the
+// large one at 62.2-62.9 against 62.7-63.7, in the same times within noise (8 MiB reads: 68 MiB, 3% slower).
+const CHUNK_BYTES = 1 << 20;
 // A line longer than this is passed over. No assistant row comes near it: Claude Code writes one row
 // per content block, and a block is at most the 128k output tokens (~0.5 MB of text, ~1 MB JSON-escaped);
-// the lines that do are tool results and attachments, which carry no usage we count. Kept at one read
-// so the buffer never grows: at 8 MiB, a 100 MB tool-result line raised a cold call's peak RSS from 57
-// to 69 MiB.
-export const MAX_LINE_BYTES = CHUNK_BYTES;
+// the lines that do are tool results and attachments, which carry no usage we count. The buffer grows
+// to it only for a line longer than one read; at 8 MiB, a 100 MB tool-result line raised a cold call's
+// peak RSS from 57 to 69 MiB.
+export const MAX_LINE_BYTES = 2 << 20;
 // Only lines holding this key can carry usage. Inside a JSON string the quotes would be escaped, so a
 // raw match is a key (or the rare bare string "usage"): every other line is skipped without parsing.
 const MARKER = Buffer.from('"usage"');

@@ -53,7 +53,7 @@ describe("scanTranscript", () => {
     expect(rows.map((r) => r.messageId)).toEqual(["m2"]);
   });
 
-  test("rows across read boundaries (every 2 MiB), multi-byte text included", async () => {
+  test("rows across read boundaries (every 1 MiB), multi-byte text included", async () => {
     const path = join(makeHome().root, "big.jsonl");
     writeFileSync(path, "");
     let expected = 0;
@@ -67,6 +67,15 @@ describe("scanTranscript", () => {
     const { rows } = await scan(path);
     expect(rows).toHaveLength(n);
     expect(rows.reduce((a, r) => a + r.tokens.output, 0)).toBe(expected);
+  });
+
+  test("a row longer than one read but within the limit is counted (the buffer grows for it)", async () => {
+    const long = assistantLine("m2", "r2", { output: 2 }, { block: "z".repeat(MAX_LINE_BYTES * 0.75) });
+    const path = file(`${assistantLine("m1", "r1", { output: 1 })}\n${long}\n${assistantLine("m3", "r3", { output: 3 })}\n`);
+    const { rows, offset } = await scan(path);
+    expect(Buffer.byteLength(long)).toBeGreaterThan(1 << 20);
+    expect(rows.map((r) => [r.messageId, r.tokens.output])).toEqual([["m1", 1], ["m2", 2], ["m3", 3]]);
+    expect(offset).toBe(Bun.file(path).size);
   });
 
   test("a line longer than the limit is passed over; rows around it count", async () => {
