@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { count, lazySchema } from "../schemas.ts";
-import { type NextSlot, framed, loadSlots, saveSlot, slotEntries } from "./framedFile.ts";
+import { type NextSlot, framedLines, loadSlots, saveSlot, slotEntries } from "./framedFile.ts";
 import { LimitHitSchema, ReplySchema, TallySchema, TokensSchema } from "../derive/tokens.ts";
 import { BucketSchema } from "../derive/usageBuckets.ts";
 
@@ -123,5 +123,5 @@ export async function loadCache(path: string, configDir: string, sessionId: stri
  */
 export async function saveCache(path: string, next: NextSlot, summary: Summary, cache: SessionCache): Promise<void> {
   const head = { version: CACHE_VERSION, configDir: summary.configDir, sessionId: summary.sessionId, gen: next.gen };
-  await saveSlot(path, next, framed(head, summary, cache)).catch(() => {});
+  await saveSlot(path, next, framedLines(head, summary, cache)).catch(() => {});
 }

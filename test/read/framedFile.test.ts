@@ -3,7 +3,7 @@ import { existsSync, lstatSync, mkdtempSync, readFileSync, statSync, symlinkSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
-import { framed, loadSlots, readFramed, saveSlot, slotPaths } from "../../src/read/framedFile.ts";
+import { framed, framedLines, loadSlots, readFramed, saveSlot, slotPaths } from "../../src/read/framedFile.ts";
 
 const Head = v.object({ owner: v.string(), summaryHash: v.string(), bodyHash: v.string() });
 const text = framed({ owner: "me" }, { total: 3 }, { rows: [1, 2] });
@@ -39,7 +39,7 @@ describe("a framed file kept in two slots", () => {
     const load = () => loadSlots(path, Slotted, (head) => head.owner === "me");
     const save = async (total: number, rows = [total]) => {
       const { next } = await load();
-      await saveSlot(path, next, framed({ owner: "me", gen: next.gen }, { total }, { rows }));
+      await saveSlot(path, next, framedLines({ owner: "me", gen: next.gen }, { total }, { rows }));
     };
     return { dir, path, load, save, slots: slotPaths(path) };
   };
@@ -93,6 +93,20 @@ describe("a framed file kept in two slots", () => {
     const grown = statSync(slots[0]);
     expect(grown.ino).not.toBe(first.ino);
     expect(grown.size).toBeGreaterThan(first.size);
+  });
+
+  test("written in place, multi-byte text comes back whole and hashed as written", async () => {
+    const { load, save, slots } = setup();
+    await save(1);
+    const ino = statSync(slots[0]).ino;
+    await save(2);
+    const rows = ["日本語", "café 😀", "\u0000\u001f", "%F{red}$(id)"];
+    await save(3, rows as unknown as number[]);
+    expect(statSync(slots[0]).ino).toBe(ino);
+    const file = await load();
+    expect(file.whole()).toBe(true);
+    expect(file.body()).toEqual({ rows });
+    expect(readFileSync(slots[0], "utf8").trimEnd().split("\n")[2]).toBe(JSON.stringify({ rows }));
   });
 
   test("a slot file far larger than the version is replaced, so it shrinks", async () => {
