@@ -117,6 +117,8 @@ export async function loadSlots<H extends FrameHashes & { gen: number }>(
 // a few hundred bytes a call) are written in place for a while: spaces after the third line, which
 // no reader looks at.
 const reserveFor = (bytes: number): number => Math.ceil(bytes / 4) + 4096;
+const NEWLINE = 0x0a;
+const SPACE = 0x20;
 
 /**
  * Writes a version (framedLines) into its slot: in place, padded to the slot file's size, when it fits
@@ -161,6 +163,3 @@ export async function saveSlot(path: string, next: NextSlot, lines: readonly str
   }
   await writeFileAtomic(target, `${lines.join("\n")}\n${" ".repeat(reserveFor(length))}`);
 }
-
-const NEWLINE = 0x0a;
-const SPACE = 0x20;
