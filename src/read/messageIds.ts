@@ -13,11 +13,10 @@
 // not BigInts, so hashing allocates nothing.
 const hashOf = (id: string): number => Bun.hash.cityHash32(id) * 2 ** 21 + (Bun.hash.murmur32v3(id) >>> 11);
 
-// The bytes an encode()d text holds, when it is one (a whole number of 8-byte ids); else -1.
-function encodedBytes(text: string): number {
-  if (text.length % 4 !== 0) return -1;
+// Whether a text has the length of an encode()d one: base64 of a whole number of 8-byte ids.
+function wholeIds(text: string): boolean {
   const bytes = (text.length / 4) * 3 - (text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0);
-  return bytes % 8 === 0 ? bytes : -1;
+  return text.length % 4 === 0 && bytes % 8 === 0;
 }
 
 /**
@@ -74,7 +73,7 @@ export class MessageIds {
   }
 
   encode(): string {
-    if (encodedBytes(this.stored) < 0) return Buffer.from(this.all().buffer).toString("base64");
+    if (!wholeIds(this.stored)) return Buffer.from(this.all().buffer).toString("base64");
     if (this.addedCount === 0) return this.stored;
     // Base64 codes 3 bytes at a time: the stored text's last, padded quantum (1 or 2 bytes) is coded
     // again with the new bytes; everything before it stays as it is.
