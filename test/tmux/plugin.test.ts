@@ -110,10 +110,11 @@ describe.skipIf(!hasTmux)("tmux plugin", () => {
     claudeIn(server, home, { name: "#{session_name}", cwd: "/tmp/#(touch pwned-cwd)", status: "waiting", waitingFor: "#(touch pwned)" });
     claudeIn(server, home, { name: "worker", cwd: "/w", status: "busy" });
     const client = new AttachedClient(server);
+    // tmux draws each #() job's output when that job returns: the segment can show before the count.
     const line = await waitFor(() => {
       const l = client.statusLine();
-      return l.includes("<⚠") && l;
-    }, "the ccpulse segment");
+      return l.includes("<⚠") && /> \S/.test(l) && l;
+    }, "the ccpulse segment and the asking count");
     expect(line).toMatch(/<⚠ #\{session_name\}: #\(touch pwned\) \d+s  ● 1> 1\s*$/);
     expect(existsSync(join(home.root, "pwned"))).toBe(false);
     expect(existsSync(join(home.root, "pwned-cwd"))).toBe(false);
