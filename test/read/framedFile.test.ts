@@ -1,5 +1,5 @@
-import { describe, expect, test } from "bun:test";
-import { existsSync, lstatSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
@@ -33,8 +33,13 @@ describe("framed files", () => {
 
 describe("a framed file kept in two slots", () => {
   const Slotted = v.object({ owner: v.string(), summaryHash: v.string(), bodyHash: v.string(), gen: v.number() });
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
   const setup = () => {
     const dir = mkdtempSync(join(tmpdir(), "ccpulse-slots-"));
+    dirs.push(dir);
     const path = join(dir, "cache.json");
     const load = () => loadSlots(path, Slotted, (head) => head.owner === "me");
     const save = async (total: number, rows = [total]) => {
