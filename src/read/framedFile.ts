@@ -120,6 +120,14 @@ const reserveFor = (bytes: number): number => Math.ceil(bytes / 4) + 4096;
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
 
+// One buffer for every slot a call writes (no await comes between filling it and the write): a new
+// one per slot made each write fault in fresh pages.
+let buffer = Buffer.alloc(0);
+const scratch = (size: number): Buffer => {
+  if (buffer.length < size) buffer = Buffer.allocUnsafe(Math.max(size, 2 * buffer.length, 256 << 10));
+  return buffer.subarray(0, size);
+};
+
 /**
  * Writes a version (framedLines) into its slot: in place, padded to the slot file's size, when it fits
  * and one write puts it all; else as a new file by rename, with room to grow. Throws as writeFileAtomic
@@ -146,7 +154,7 @@ export async function saveSlot(path: string, next: NextSlot, lines: readonly str
       const stat = fs.fstatSync(fd);
       // Within the file's size the write needs no new blocks, so a full disk cannot cut it short.
       if (stat.isFile() && stat.size >= length && stat.size <= length + 2 * reserveFor(length)) {
-        const bytes = Buffer.allocUnsafe(stat.size);
+        const bytes = scratch(stat.size);
         let at = 0;
         for (const line of lines) {
           at += bytes.write(line, at);

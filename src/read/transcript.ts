@@ -30,7 +30,7 @@ export async function scanTranscript(fd: number, start: number, end: number, onR
   // node:fs for one reused buffer (a fresh ArrayBuffer per Bun.file slice grew RSS with the bytes read).
   // Its ~3 ms import is paid only when there are new bytes, and the cache write that follows needs it too.
   const fs = await import("node:fs");
-  const lease = leaseBuffer(Math.min(CHUNK_BYTES, Math.max(64 * 1024, end - start)));
+  const lease = leaseBuffer(CHUNK_BYTES);
   try {
     let buf = lease.buf;
     let pos = start;
@@ -105,6 +105,9 @@ export async function tailHash(fd: number, offset: number): Promise<string> {
 
 // One buffer for every file of a call: a new 8 MiB one per file stayed alive until the next GC, and
 // a cold call over 7 sessions peaked near 100 MB. A second scan running at the same time gets its own.
+// Always a whole read's size: allocUnsafe leaves its pages untouched, so a small append costs only the
+// pages it fills, and the next file's read lands in the same pages (sized to each file's new bytes,
+// a buffer was made again whenever one session's append was larger than the last).
 let spare: Buffer | undefined;
 
 function leaseBuffer(size: number): { buf: Buffer; keep(b: Buffer): void; release(): void } {
