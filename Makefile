@@ -17,7 +17,7 @@ node_modules/.installed: package.json
 # --no-compile-autoload-*: a compiled binary would otherwise load .env and bunfig.toml from whatever
 # directory the prompt or tmux happens to be in. --bytecode: start-up without parsing the JS, measured
 # 8.1 → 5.5 ms for `ccpulse --version` (hello-world: 3.3 ms).
-# --compile-jit-policy: no JIT on the warm path until main.ts says otherwise (see there).
+# --compile-jit-policy: no JIT until a call has megabytes to scan (src/main.ts, src/read/transcript.ts).
 # The chunks' source maps are named by content hash: without the rm, every build left its old ones.
 dist/ccpulse: node_modules/.installed $(SOURCES)
 	rm -f dist/*.map

@@ -6,15 +6,14 @@
  * The binary starts with JavaScriptCore's tier-up thresholds scaled up (the Makefile's
  * --compile-jit-policy): a replay otherwise started a JIT worker and an allocator thread on every call,
  * whose compiled code never paid back (perf stat, an answer of 366 paths: 0.7 ms of CPU, 60 page
- * faults, 0.2-0.3 ms of wall time). A miss restores the normal policy before the pipeline, whose scans
- * need the JIT.
+ * faults, 0.2-0.3 ms of wall time). A miss keeps them too, until its scans have megabytes to read
+ * (read/transcript.ts restores the normal policy then).
  */
 import { replay } from "./replay/replay.ts";
 
 const argv = Bun.argv.slice(2);
 const answer = replay(argv, process.env, Date.now());
 if (answer === undefined) {
-  Bun.unsafe.setJITPolicy(1);
   await import("./cli.ts");
 } else if (answer !== "") {
   try {
