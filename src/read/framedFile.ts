@@ -5,6 +5,16 @@ import { writeFileAtomic } from "../atomicWrite.ts";
 /** wyhash of a line, as the head of a framed file records it. */
 export const hashOf = (line: string): string => Bun.hash.wyhash(line).toString(36);
 
+/**
+ * wyhash of a body's lines, each seeded with the hash of the ones before it: no joined copy of the
+ * body is made to hash it. A body of one line hashes as hashOf(line).
+ */
+export function linesHash(lines: readonly string[]): string {
+  let hash: bigint | undefined;
+  for (const line of lines) hash = hash === undefined ? Bun.hash.wyhash(line) : Bun.hash.wyhash(line, hash);
+  return (hash ?? Bun.hash.wyhash("")).toString(36);
+}
+
 export interface FrameHashes {
   readonly summaryHash: string;
   readonly bodyHash: string;
@@ -16,19 +26,29 @@ export const frameHashEntries = () => ({ summaryHash: v.string(), bodyHash: v.st
 export interface FramedFile<H> {
   readonly head?: H;
   summary<T>(): T | undefined;
+  /** The body's lines, unparsed. */
+  bodyLines(): readonly string[] | undefined;
+  /** A body of one line, parsed. */
   body<T>(): T | undefined;
-  /** The head is ours and both lines below it hash as it says. */
+  /** The head is ours and the lines below it hash as it says. */
   whole(): boolean;
 }
 
 /**
- * ccpulse's own three-line cache files (session caches, the usage ledger): a small head checked against
- * its schema, then a summary and a body that are trusted when they hash as the head says. Both are ours
- * and written atomically, so a matching hash stands in for validating them field by field, which costs
- * milliseconds for a watch list or a month of buckets. Anything torn, foreign or mismatched reads as absent.
+ * ccpulse's own cache files (session caches, the usage ledger): a small head checked against its
+ * schema, then a summary line and the body's lines, trusted when they hash as the head says. Both are
+ * ours and written atomically, so a matching hash stands in for validating them field by field, which
+ * costs milliseconds for a watch list or a month of buckets. Anything torn, foreign or mismatched reads
+ * as absent. The body is every line after the summary; the spaces a slot is padded with come after the
+ * last newline.
  */
 export function readFramed<H extends FrameHashes>(text: string, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): FramedFile<H> {
-  const [first = "", second = "", third = ""] = text.split("\n", 3);
+  const firstEnd = text.indexOf("\n");
+  const secondEnd = firstEnd < 0 ? -1 : text.indexOf("\n", firstEnd + 1);
+  const first = firstEnd < 0 ? text : text.slice(0, firstEnd);
+  const second = firstEnd < 0 ? "" : text.slice(firstEnd + 1, secondEnd < 0 ? text.length : secondEnd);
+  const bodyEnd = text.lastIndexOf("\n");
+  const lines = secondEnd < 0 || bodyEnd === secondEnd ? [] : text.slice(secondEnd + 1, bodyEnd).split("\n");
   let head: H | undefined;
   try {
     const parsed = v.safeParse(schema, JSON.parse(first));
@@ -36,20 +56,26 @@ export function readFramed<H extends FrameHashes>(text: string, schema: v.Generi
   } catch {
     // a torn or garbage first line
   }
-  // Each line is hashed once, when first asked for: a warm ledger read never looks at its body.
+  // Each part is hashed once, when first asked for: a warm ledger read never looks at its body.
   let summaryOk: boolean | undefined;
   let bodyOk: boolean | undefined;
   const summaryHolds = () => (summaryOk ??= head !== undefined && head.summaryHash === hashOf(second));
-  const bodyHolds = () => (bodyOk ??= head !== undefined && head.bodyHash === hashOf(third));
-  const parse = <T>(line: string, ok: boolean): T | undefined => {
-    if (!ok) return undefined;
+  const bodyHolds = () => (bodyOk ??= head !== undefined && head.bodyHash === linesHash(lines));
+  const parse = <T>(line: string | undefined, ok: boolean): T | undefined => {
+    if (!ok || line === undefined) return undefined;
     try {
       return JSON.parse(line) as T;
     } catch {
       return undefined;
     }
   };
-  return { head, whole: () => summaryHolds() && bodyHolds(), summary: () => parse(second, summaryHolds()), body: () => parse(third, bodyHolds()) };
+  return {
+    head,
+    whole: () => summaryHolds() && bodyHolds(),
+    summary: () => parse(second, summaryHolds()),
+    bodyLines: () => (bodyHolds() ? lines : undefined),
+    body: () => parse(lines.length === 1 ? lines[0] : undefined, bodyHolds()),
+  };
 }
 
 /** readFramed of the file at `path`; a missing or unreadable file reads as absent. */
@@ -63,15 +89,14 @@ export async function loadFramed<H extends FrameHashes>(path: string, schema: v.
   return readFramed(text, schema, belongs);
 }
 
-/** The three lines of a framed file: `head` with the hashes of the two lines below it. */
-export function framedLines(head: object, summary: unknown, body: unknown): readonly [string, string, string] {
+/** The lines of a framed file: `head` with the hashes of the summary and body lines below it. */
+export function framedLines(head: object, summary: unknown, body: readonly string[]): readonly string[] {
   const second = JSON.stringify(summary);
-  const third = JSON.stringify(body);
-  return [JSON.stringify({ ...head, summaryHash: hashOf(second), bodyHash: hashOf(third) }), second, third];
+  return [JSON.stringify({ ...head, summaryHash: hashOf(second), bodyHash: linesHash(body) }), second, ...body];
 }
 
-/** The text of a framed file (framedLines, each ended by a newline). */
-export const framed = (head: object, summary: unknown, body: unknown): string => `${framedLines(head, summary, body).join("\n")}\n`;
+/** The text of a framed file with a body of one line (framedLines, each ended by a newline). */
+export const framed = (head: object, summary: unknown, body: unknown): string => `${framedLines(head, summary, [JSON.stringify(body)]).join("\n")}\n`;
 
 /**
  * Where the next version of a file kept in two slots goes: the slot the loaded version is not in, one
@@ -114,7 +139,7 @@ export async function loadSlots<H extends FrameHashes & { gen: number }>(
 }
 
 // Room left after a version written by rename, so the versions after it (a session's cache grows by
-// a few hundred bytes a call) are written in place for a while: spaces after the third line, which
+// a few hundred bytes a call) are written in place for a while: spaces after the last line, which
 // no reader looks at.
 const reserveFor = (bytes: number): number => Math.ceil(bytes / 4) + 4096;
 const NEWLINE = 0x0a;

@@ -224,7 +224,7 @@ async function refreshTokens(owner: TranscriptOwner, path: string, primary: stri
     buckets,
   };
   if (dirty || next.stamp !== summary?.stamp || next.updatedAt !== summary?.updatedAt || summary.watch.join("\n") !== watch.join("\n")) {
-    await saveCache(path, stored.next, next, cache);
+    await saveCache(path, stored, next, cache);
   }
   return { ...result, watched: { watch, stamp: next.stamp } };
 }

@@ -5,7 +5,7 @@ import { LimitHitSchema, ReplySchema, TallySchema, TokensSchema } from "../deriv
 import { BucketSchema } from "../derive/usageBuckets.ts";
 
 // Bump when the cache layout or what a tally means changes: an older file is then rebuilt from byte 0.
-export const CACHE_VERSION = 8;
+export const CACHE_VERSION = 9;
 
 /** Which cache a line belongs to: every line of a cache file names its version, config dir and session. */
 const whoseEntries = () => ({ version: v.literal(CACHE_VERSION), configDir: v.string(), sessionId: v.string() });
@@ -96,10 +96,45 @@ export function cachePath(cacheDir: string, configDir: string, sessionId: string
   return `${cacheDir}/sessions-v${CACHE_VERSION}/${key}.json`;
 }
 
+/**
+ * The cursors as a cache body's lines: the session's own entries (whose, transcript, folders, message
+ * ids), then one `[path, cursor]` line per file. A refresh after an append moves the cursors of the
+ * files that grew (the main transcript, a running sub-agent) and leaves the rest, ~60 finished
+ * sub-agents a session on the medium bench home: `unchanged` gives their lines as they were read, so
+ * only the moved ones are stringified again. As one JSON line, the 8 caches' stringify was the largest
+ * single cost of the call after an append (11% of its CPU profile).
+ */
+export function cacheLines(cache: SessionCache, unchanged: (path: string, cursor: Cursor) => string | undefined = () => undefined): string[] {
+  const { files, ...own } = cache;
+  return [JSON.stringify(own), ...Object.entries(files).map(([path, cursor]) => unchanged(path, cursor) ?? JSON.stringify([path, cursor]))];
+}
+
+/** cacheLines read back, with each cursor's line as read; undefined for lines that are not JSON. */
+export function parseCacheLines(lines: readonly string[]): { cache: SessionCache; lineOf: Map<Cursor, readonly [string, string]> } | undefined {
+  try {
+    const own = JSON.parse(lines[0] ?? "") as Omit<SessionCache, "files">;
+    const files: Record<string, Cursor> = {};
+    const lineOf = new Map<Cursor, readonly [string, string]>();
+    for (const line of lines.slice(1)) {
+      const [path, cursor] = JSON.parse(line) as [string, Cursor];
+      files[path] = cursor;
+      lineOf.set(cursor, [path, line]);
+    }
+    return { cache: { ...own, files }, lineOf };
+  } catch {
+    return undefined;
+  }
+}
+
 export interface StoredCache {
   readonly summary?: Summary;
   /** The cursors, parsed only when asked for; empty when missing or not the ones written with the summary. */
   cache(): SessionCache;
+  /**
+   * A cursor's line as read, while the cursor is the object read: a refresh replaces the cursor of a
+   * file it reads (sessionTokens.ts advance), never changes one in place.
+   */
+  lineOf(path: string, cursor: Cursor): string | undefined;
   /** Where saveCache puts the version derived from this one. */
   readonly next: NextSlot;
 }
@@ -108,20 +143,32 @@ export interface StoredCache {
 export async function loadCache(path: string, configDir: string, sessionId: string): Promise<StoredCache> {
   const file = await loadSlots(path, CacheHeadSchema, (head) => head.configDir === configDir && head.sessionId === sessionId);
   const summary = file.summary<Summary>();
+  let read: ReturnType<typeof parseCacheLines>;
+  const cache = () => {
+    if (read === undefined && summary) {
+      const lines = file.bodyLines();
+      read = lines && parseCacheLines(lines);
+    }
+    return read?.cache;
+  };
   return {
     summary,
     next: file.next,
-    cache: () => (summary && file.body<SessionCache>()) || emptyCache(configDir, sessionId),
+    cache: () => cache() ?? emptyCache(configDir, sessionId),
+    lineOf: (path, cursor) => {
+      const line = read?.lineOf.get(cursor);
+      return line?.[0] === path ? line[1] : undefined;
+    },
   };
 }
 
 /**
- * Written whole into the slot `next` names (framedFile.ts saveSlot): offsets and totals travel
- * together, so a lost race between writers costs a re-read, never a double count. A failure (full disk,
- * read-only home, a directory in the way) is swallowed: the cache is an optimisation and the answer is
- * already computed.
+ * Written whole into the slot the stored version's `next` names (framedFile.ts saveSlot): offsets and
+ * totals travel together, so a lost race between writers costs a re-read, never a double count. A
+ * failure (full disk, read-only home, a directory in the way) is swallowed: the cache is an optimisation
+ * and the answer is already computed.
  */
-export async function saveCache(path: string, next: NextSlot, summary: Summary, cache: SessionCache): Promise<void> {
-  const head = { version: CACHE_VERSION, configDir: summary.configDir, sessionId: summary.sessionId, gen: next.gen };
-  await saveSlot(path, next, framedLines(head, summary, cache)).catch(() => {});
+export async function saveCache(path: string, stored: StoredCache, summary: Summary, cache: SessionCache): Promise<void> {
+  const head = { version: CACHE_VERSION, configDir: summary.configDir, sessionId: summary.sessionId, gen: stored.next.gen };
+  await saveSlot(path, stored.next, framedLines(head, summary, cacheLines(cache, stored.lineOf))).catch(() => {});
 }

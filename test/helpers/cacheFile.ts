@@ -1,33 +1,37 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
-import { hashOf } from "../../src/read/framedFile.ts";
-import { CACHE_VERSION, CacheHeadSchema, SessionCacheSchema, SummarySchema } from "../../src/read/tokenCache.ts";
+import { hashOf, linesHash } from "../../src/read/framedFile.ts";
+import { CACHE_VERSION, CacheHeadSchema, SessionCacheSchema, SummarySchema, parseCacheLines } from "../../src/read/tokenCache.ts";
 
 /**
  * Why a session cache slot's text would not be used as is, or undefined when it is whole: a head line,
- * a summary and a cursor body that hold to their schemas, for the same session, with the hashes the head
- * gives, then nothing but the spaces a slot is padded with. Stricter than the loader (which trusts lines
- * 2 and 3 by their hashes), so a torn or mixed write cannot pass.
+ * a summary and the cursor lines (tokenCache.ts cacheLines) that hold to their schemas, for the same
+ * session, with the hashes the head gives, then nothing but the spaces a slot is padded with. Stricter
+ * than the loader (which trusts the lines below the head by their hashes), so a torn or mixed write
+ * cannot pass.
  */
 export function cacheProblem(text: string): string | undefined {
   const lines = text.split("\n");
-  if (lines.length !== 4 || !/^ *$/.test(lines[3] ?? "")) return `${lines.length - 1} lines, or no final newline, or more than padding after it`;
-  const [first, second, third] = lines as [string, string, string];
-  const parsed: unknown[] = [];
+  const padding = lines.pop() ?? "";
+  if (lines.length < 3 || !/^ *$/.test(padding)) return `${lines.length} lines, or no final newline, or more than padding after it`;
+  const [first, second, ...body] = lines as [string, string, ...string[]];
+  let parsed: unknown[];
   try {
-    for (const line of [first, second, third]) parsed.push(JSON.parse(line));
+    parsed = [JSON.parse(first), JSON.parse(second)];
   } catch (error) {
     return `not JSON: ${(error as Error).message}`;
   }
+  const cursors = parseCacheLines(body);
+  if (!cursors) return "cursor lines: not JSON";
   const h = v.safeParse(CacheHeadSchema, parsed[0]);
   if (!h.success) return `head: ${v.summarize(h.issues).split("\n")[0]}`;
   const s = v.safeParse(SummarySchema, parsed[1]);
   if (!s.success) return `summary: ${v.summarize(s.issues).split("\n")[0]}`;
-  const c = v.safeParse(SessionCacheSchema, parsed[2]);
+  const c = v.safeParse(SessionCacheSchema, cursors.cache);
   if (!c.success) return `cursors: ${v.summarize(c.issues).split("\n")[0]}`;
   if (h.output.summaryHash !== hashOf(second)) return "summary hash does not match";
-  if (h.output.bodyHash !== hashOf(third)) return "body hash does not match";
+  if (h.output.bodyHash !== linesHash(body)) return "body hash does not match";
   const sessions = new Set([h.output, s.output, c.output].map((x) => `${x.configDir}\u0000${x.sessionId}`));
   if (sessions.size !== 1) return "head, summary and cursors of different sessions";
   return undefined;

@@ -3,7 +3,7 @@ import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, sym
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
-import { framed, framedLines, loadSlots, readFramed, saveSlot, slotPaths } from "../../src/read/framedFile.ts";
+import { framed, framedLines, hashOf, linesHash, loadSlots, readFramed, saveSlot, slotPaths } from "../../src/read/framedFile.ts";
 
 const Head = v.object({ owner: v.string(), summaryHash: v.string(), bodyHash: v.string() });
 const text = framed({ owner: "me" }, { total: 3 }, { rows: [1, 2] });
@@ -31,6 +31,34 @@ describe("framed files", () => {
   });
 });
 
+describe("a body of several lines", () => {
+  const body = ['{"own":1}', '["/a",{"n":1}]', '["/b",{"n":2}]'];
+  const text = `${framedLines({ owner: "me" }, { total: 3 }, body).join("\n")}\n`;
+  const linesOf = (t: string) => readFramed(t, Head, (head) => head.owner === "me").bodyLines();
+
+  test("read back line by line, with the padding after the last one left out", () => {
+    expect(linesOf(text)).toEqual(body);
+    expect(linesOf(`${text}${" ".repeat(300)}`)).toEqual(body);
+  });
+
+  test("hashed line by line, each seeded by the ones before: one line hashes as the line itself", () => {
+    expect(linesHash(['{"rows":[1,2]}'])).toBe(hashOf('{"rows":[1,2]}'));
+    expect(linesHash(["a", "b"])).not.toBe(linesHash(["b", "a"]));
+    expect(linesHash(["ab"])).not.toBe(linesHash(["a", "b"]));
+  });
+
+  test.each([
+    ["cut after a whole line", text.slice(0, text.lastIndexOf('["/b"'))],
+    ["cut inside a line", text.slice(0, -5)],
+    ["without its last newline", text.slice(0, -1)],
+    ["two lines swapped", text.replace(body[1] as string, "X").replace(body[2] as string, body[1] as string).replace("X", body[2] as string)],
+    ["a line added", `${text}["/c",{"n":3}]\n`],
+  ])("%s: the body reads as absent, the summary still as written", (_, t) => {
+    expect(linesOf(t)).toBeUndefined();
+    expect(readFramed(t, Head, (head) => head.owner === "me").summary()).toEqual({ total: 3 });
+  });
+});
+
 describe("a framed file kept in two slots", () => {
   const Slotted = v.object({ owner: v.string(), summaryHash: v.string(), bodyHash: v.string(), gen: v.number() });
   const dirs: string[] = [];
@@ -44,7 +72,7 @@ describe("a framed file kept in two slots", () => {
     const load = () => loadSlots(path, Slotted, (head) => head.owner === "me");
     const save = async (total: number, rows = [total]) => {
       const { next } = await load();
-      await saveSlot(path, next, framedLines({ owner: "me", gen: next.gen }, { total }, { rows }));
+      await saveSlot(path, next, framedLines({ owner: "me", gen: next.gen }, { total }, [JSON.stringify({ rows })]));
     };
     return { dir, path, load, save, slots: slotPaths(path) };
   };

@@ -4,8 +4,8 @@ import { dirname, join } from "node:path";
 import { encodeProjectDir } from "../../src/discover/projectDir.ts";
 import { cacheDir } from "../../src/env.ts";
 import { readSessionTokens, stampOf, startTokenRead } from "../../src/read/sessionTokens.ts";
-import { hashOf, slotPaths } from "../../src/read/framedFile.ts";
-import { CACHE_VERSION, CacheHeadSchema, SessionCacheSchema, SummarySchema, cachePath } from "../../src/read/tokenCache.ts";
+import { hashOf, linesHash, slotPaths } from "../../src/read/framedFile.ts";
+import { CACHE_VERSION, CacheHeadSchema, type SessionCache, SessionCacheSchema, SummarySchema, cacheLines, cachePath, parseCacheLines } from "../../src/read/tokenCache.ts";
 import * as v from "valibot";
 import { type TestHome, makeHome } from "../helpers/home.ts";
 import { naiveTotals } from "../helpers/oracle.ts";
@@ -23,12 +23,16 @@ function setup(): { home: TestHome; transcript: string; read: () => ReturnType<t
 }
 
 const lines = (...rows: string[]) => rows.map((r) => `${r}\n`).join("");
-const cacheLines = (path: string): any[] => readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+/** A cache slot's head, summary and cursors (its cursor lines read back into one object). */
+const cacheParts = (path: string): any[] => {
+  const [head = "", summary = "", ...body] = readFileSync(path, "utf8").trimEnd().split("\n");
+  return [JSON.parse(head), JSON.parse(summary), parseCacheLines(body)?.cache];
+};
 /** A cache slot as ccpulse frames one: a head with its generation (1, the first) and the hashes of the summary and cursor lines. */
-const framed = (summary: unknown, cursors: unknown, head: Record<string, unknown> = {}): string => {
-  const [second, third] = [JSON.stringify(summary), JSON.stringify(cursors)];
+const framed = (summary: unknown, cursors: SessionCache, head: Record<string, unknown> = {}): string => {
+  const [second, body] = [JSON.stringify(summary), cacheLines(cursors)];
   const s = summary as { configDir: string; sessionId: string };
-  return `${JSON.stringify({ version: CACHE_VERSION, configDir: s.configDir, sessionId: s.sessionId, summaryHash: hashOf(second), bodyHash: hashOf(third), gen: 1, ...head })}\n${second}\n${third}\n`;
+  return `${[JSON.stringify({ version: CACHE_VERSION, configDir: s.configDir, sessionId: s.sessionId, summaryHash: hashOf(second), bodyHash: linesHash(body), gen: 1, ...head }), second, ...body].join("\n")}\n`;
 };
 
 describe("readSessionTokens through the offset cache", () => {
@@ -172,6 +176,35 @@ describe("readSessionTokens through the offset cache", () => {
     expect((await read()).tokens.output).toBe(97);
   });
 
+  test("a refresh stringifies again only the cursors of the files it read; the others' lines are written as read", async () => {
+    const { transcript, read } = setup();
+    const subDir = join(dirname(transcript), SID, "subagents");
+    mkdirSync(subDir, { recursive: true });
+    const [a, b] = [join(subDir, "agent-a.jsonl"), join(subDir, "agent-b.jsonl")];
+    writeFileSync(transcript, lines(...response("p1", { output: 1 })));
+    writeFileSync(a, lines(assistantLine("a1", "ra1", { output: 10 }, { sidechain: true })));
+    writeFileSync(b, lines(assistantLine("b1", "rb1", { output: 100 }, { sidechain: true })));
+    expect((await read()).tokens.output).toBe(111);
+    const stringified: string[] = [];
+    const stringify = JSON.stringify;
+    const spy = spyOn(JSON, "stringify").mockImplementation(((value: unknown, ...rest: []) => {
+      if (Array.isArray(value) && typeof value[0] === "string") stringified.push(value[0]);
+      return stringify(value, ...rest);
+    }) as typeof JSON.stringify);
+    try {
+      appendFileSync(a, lines(assistantLine("a2", "ra2", { output: 20 }, { sidechain: true })));
+      expect((await read()).tokens.output).toBe(131);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(stringified).toEqual([a]);
+    // Written as read, and read back right: the next appends to each file count once.
+    appendFileSync(a, lines(assistantLine("a3", "ra3", { output: 40 }, { sidechain: true })));
+    appendFileSync(b, lines(assistantLine("b2", "rb2", { output: 200 }, { sidechain: true })));
+    appendFileSync(transcript, lines(...response("p2", { output: 2 })));
+    expect((await read()).tokens.output).toBe(373);
+  });
+
   test("a parent message's replay counts once the parent transcript is rewritten without it", async () => {
     const { transcript, read } = setup();
     writeFileSync(transcript, lines(...response("p1", { output: 87 })));
@@ -226,14 +259,14 @@ describe("the cache file", () => {
     expect(statSync(join(home.cache, "ccpulse")).mode & 0o777).toBe(0o700);
     expect(statSync(dirname(cacheFile)).mode & 0o777).toBe(0o700);
     expect(statSync(cacheFile).mode & 0o777).toBe(0o600);
-    const [head, summary, cursors] = cacheLines(cacheFile);
+    const [head, summary, cursors] = cacheParts(cacheFile);
     expect(summary).toMatchObject({ version: CACHE_VERSION, sessionId: SID, tokens: { output: 5 }, transcript });
     expect(cursors).toMatchObject({ version: CACHE_VERSION, sessionId: SID });
     // Loads trust the summary and the cursors by their hashes, so every one written must hold to its schema.
     expect(v.safeParse(SummarySchema, summary).issues).toBeUndefined();
     expect(v.safeParse(SessionCacheSchema, cursors).issues).toBeUndefined();
-    const [, second, third] = readFileSync(cacheFile, "utf8").split("\n");
-    expect(v.parse(CacheHeadSchema, head)).toEqual({ version: CACHE_VERSION, configDir: summary.configDir, sessionId: SID, summaryHash: hashOf(second ?? ""), bodyHash: hashOf(third ?? ""), gen: 1 });
+    const [, second = "", ...body] = readFileSync(cacheFile, "utf8").trimEnd().split("\n");
+    expect(v.parse(CacheHeadSchema, head)).toEqual({ version: CACHE_VERSION, configDir: summary.configDir, sessionId: SID, summaryHash: hashOf(second), bodyHash: linesHash(body), gen: 1 });
     expect(cursors.files[transcript].offset).toBe(Bun.file(transcript).size);
   });
 
@@ -256,9 +289,9 @@ describe("the cache file", () => {
     const { transcript, read, cacheFile } = setup();
     writeFileSync(transcript, lines(...response("m1", { input: 3, output: 5 }), ...response("m2", { input: 1, output: 2 })));
     await read();
-    writeFileSync(cacheFile, corrupt(cacheLines(cacheFile)));
+    writeFileSync(cacheFile, corrupt(cacheParts(cacheFile)));
     expect((await read()).tokens).toMatchObject({ input: 4, output: 7 });
-    expect(cacheLines(cacheFile)[0].version).toBe(CACHE_VERSION);
+    expect(cacheParts(cacheFile)[0].version).toBe(CACHE_VERSION);
     appendFileSync(transcript, lines(...response("m3", { input: 10, output: 10 })));
     expect((await read()).tokens).toMatchObject({ input: 14, output: 17 });
   });
@@ -268,7 +301,7 @@ describe("the cache file", () => {
     writeFileSync(transcript, lines(...response("m1", { output: 5 })));
     await read();
     // Doctor the stored totals (and their hash): while the stamp holds they are believed (no transcript is read)…
-    const [, summary, cursors] = cacheLines(cacheFile);
+    const [, summary, cursors] = cacheParts(cacheFile);
     writeFileSync(cacheFile, framed({ ...summary, tokens: { ...summary.tokens, output: 999 } }, cursors));
     expect((await read()).tokens.output).toBe(999);
     // …and a new sub-agent folder, an append or a replaced file each send the call back to the cursors.
@@ -285,7 +318,7 @@ describe("the cache file", () => {
     await read();
     appendFileSync(transcript, lines(...response("m2", { input: 1, output: 2 })));
     await read();
-    expect(cacheLines(second)[1].tokens).toMatchObject({ input: 4, output: 7 });
+    expect(cacheParts(second)[1].tokens).toMatchObject({ input: 4, output: 7 });
     const text = readFileSync(second, "utf8");
     writeFileSync(second, text.slice(0, text.indexOf("\n", text.indexOf("\n") + 1) + 40));
     appendFileSync(transcript, lines(...response("m3", { input: 10, output: 10 })));
@@ -304,7 +337,7 @@ describe("the cache file", () => {
     }
     expect(positions.length).toBeGreaterThan(0);
     expect(Math.min(...positions)).toBeGreaterThan(0);
-    expect(cacheLines(second)[1].tokens).toMatchObject({ input: 14, output: 17 });
+    expect(cacheParts(second)[1].tokens).toMatchObject({ input: 14, output: 17 });
     expect((await read()).tokens).toMatchObject({ input: 14, output: 17 });
   });
 
