@@ -20,8 +20,8 @@ export interface Session extends SessionState {
   readonly costEstimated: boolean;
   /** Prompt-cache warmth, from the last reply; undefined before the first one (or when tokens were not read). */
   readonly cache?: Warmth;
-  /** Usage by quarter hour and the newest rate-limit row (empty when tokens were not read). */
-  readonly buckets?: readonly Bucket[];
+  /** Usage by quarter hour (read/sessionTokens.ts) and the newest rate-limit row; absent when tokens were not read. */
+  readonly buckets?: () => readonly Bucket[];
   readonly limit?: LimitHit;
   readonly transcript?: string;
   readonly tmux?: string;

@@ -16,8 +16,14 @@ export interface SessionTokens {
   /** The main transcript's last reply: when the prompt cache was last used and its TTL. */
   readonly lastReply?: { readonly at: string; readonly ttl: CacheTtl };
   readonly transcript?: string;
-  /** Usage by quarter hour and the newest rate-limit row, for the window, day and month reports. */
-  readonly buckets: readonly Bucket[];
+  /**
+   * Usage by quarter hour, for the window, day and month reports: merged from the files' tallies when
+   * asked for. Only those reports ask (json, the usage fields); kept in the summary, the list was parsed
+   * and stringified again on every call that read a cache (after ~80 appends to the medium bench home,
+   * 52 KB of a 54 KB summary).
+   */
+  readonly buckets: () => readonly Bucket[];
+  /** The newest rate-limit row. */
   readonly limit?: LimitHit;
   /** The paths these totals depend on and how they looked: unchanged stamp, unchanged totals. */
   readonly watched?: { readonly watch: readonly string[]; readonly stamp: string };
@@ -25,7 +31,9 @@ export interface SessionTokens {
   readonly stale?: boolean;
 }
 
-export const noTokens = (): SessionTokens => ({ tokens: zeroTokens(), costUSD: 0, costEstimated: false, buckets: [] });
+export const noTokens = (): SessionTokens => ({ tokens: zeroTokens(), costUSD: 0, costEstimated: false, buckets: () => [] });
+
+const bucketsOf = (cache: SessionCache): Bucket[] => mergeBuckets(Object.values(cache.files).map((c) => c.tally.buckets));
 
 export interface TranscriptOwner {
   readonly configDir: string;
@@ -111,29 +119,32 @@ export async function startTokenRead(owner: TranscriptOwner, cacheDir: string): 
   const primary = owner.transcript ?? (owner.cwd !== undefined ? `${owner.configDir}/projects/${encodeProjectDir(owner.cwd)}/${owner.sessionId}.jsonl` : "");
   const { summary } = stored;
   const stats = new StatMemo();
-  const fromSummary = (s: Summary): SessionTokens => ({
+  const fromSummary = ({ summary: s, cache }: { summary: Summary; cache(): SessionCache }): SessionTokens => ({
     tokens: s.tokens,
     costUSD: s.costUSD,
     costEstimated: s.costEstimated,
     model: s.model,
     lastReply: s.lastReply,
     transcript: s.transcript,
-    buckets: s.buckets,
+    buckets: () => bucketsOf(cache()),
     limit: s.limit,
     watched: { watch: s.watch, stamp: s.stamp },
   });
-  if (summary && (await stillCurrent(summary, primary, owner, stats))) return { current: fromSummary(summary), refresh: async () => fromSummary(summary) };
+  if (summary && (await stillCurrent(summary, primary, owner, stats))) {
+    const current = fromSummary({ summary, cache: stored.cache });
+    return { current, refresh: async () => current };
+  }
   return {
     async refresh() {
       // Another process is rebuilding this cache: answer with the previous totals while it does
       // (stale-while-revalidate). Only a cold rebuild (no totals yet) takes the lock: catching up on
       // an append costs less than the lock itself (~0.3 ms a session).
-      if (summary) return (await lockHeld(path)) ? { ...fromSummary(summary), stale: true } : refreshTokens(owner, path, primary, stored, stats);
+      if (summary) return (await lockHeld(path)) ? { ...fromSummary({ summary, cache: stored.cache }), stale: true } : refreshTokens(owner, path, primary, stored, stats);
       const lock = await tryLock(path);
       if (!lock) {
         // With no totals to show yet, wait for that rebuild rather than redo its work.
         const waited = await waitForSummary(path, owner);
-        if (waited) return { ...fromSummary(waited), stale: true };
+        if (waited.summary) return { ...fromSummary({ summary: waited.summary, cache: waited.cache }), stale: true };
       }
       try {
         return await refreshTokens(owner, path, primary, lock ? await loadCache(path, owner.configDir, owner.sessionId) : stored, stats);
@@ -147,10 +158,10 @@ export async function startTokenRead(owner: TranscriptOwner, cacheDir: string): 
 // How long a caller with no previous totals waits for another process's cold rebuild.
 const COLD_WAIT_MS = 3000;
 
-async function waitForSummary(path: string, owner: TranscriptOwner): Promise<Summary | undefined> {
+async function waitForSummary(path: string, owner: TranscriptOwner): Promise<StoredCache> {
   const fs = await import("node:fs");
   for (const until = Date.now() + COLD_WAIT_MS; Date.now() < until && fs.existsSync(`${path}.lock`); ) await Bun.sleep(25);
-  return (await loadCache(path, owner.configDir, owner.sessionId)).summary;
+  return loadCache(path, owner.configDir, owner.sessionId);
 }
 
 async function refreshTokens(owner: TranscriptOwner, path: string, primary: string, stored: StoredCache, stats: StatMemo): Promise<SessionTokens> {
@@ -201,17 +212,17 @@ async function refreshTokens(owner: TranscriptOwner, path: string, primary: stri
 
   const subModels = subagents.files.map((f) => cache.files[f]?.tally.model).filter((m) => m !== undefined);
   const tallies = Object.values(cache.files).map((c) => c.tally);
-  const buckets = mergeBuckets(tallies.map((t) => t.buckets));
-  const result: SessionTokens = {
+  const totals = {
     tokens: sumTokens(tallies.map((t) => t.tokens)),
     costUSD: tallies.reduce((sum, t) => sum + t.costUSD, 0),
     costEstimated: tallies.some((t) => t.estimated),
     model: transcript !== undefined ? (cache.files[transcript]?.tally.model ?? subModels.at(-1)) : undefined,
     lastReply: transcript !== undefined ? cache.files[transcript]?.tally.last : undefined,
     transcript,
-    buckets,
     limit: tallies.reduce<LimitHit | undefined>((newest, t) => (t.limit && (!newest || t.limit.at > newest.at) ? t.limit : newest), undefined),
   };
+  let buckets: Bucket[] | undefined;
+  const result: SessionTokens = { ...totals, buckets: () => (buckets ??= bucketsOf(cache)) };
   const watch = [...new Set([primary, ...(transcript !== undefined ? [transcript] : []), ...(subagents.root ? [subagents.root] : []), ...Object.keys(cache.dirs), ...Object.keys(cache.files)])];
   const next: Summary = {
     version: CACHE_VERSION,
@@ -220,8 +231,7 @@ async function refreshTokens(owner: TranscriptOwner, path: string, primary: stri
     watch,
     stamp: await stampOf(watch, cache, stats),
     updatedAt: transcript === undefined ? owner.updatedAt : undefined,
-    ...result,
-    buckets,
+    ...totals,
   };
   if (dirty || next.stamp !== summary?.stamp || next.updatedAt !== summary?.updatedAt || summary.watch.join("\n") !== watch.join("\n")) {
     await saveCache(path, stored, next, cache);

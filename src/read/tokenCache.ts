@@ -2,10 +2,9 @@ import * as v from "valibot";
 import { count, lazySchema } from "../schemas.ts";
 import { type NextSlot, framedLines, loadSlots, saveSlot, slotEntries } from "./framedFile.ts";
 import { LimitHitSchema, ReplySchema, TallySchema, TokensSchema } from "../derive/tokens.ts";
-import { BucketSchema } from "../derive/usageBuckets.ts";
 
 // Bump when the cache layout or what a tally means changes: an older file is then rebuilt from byte 0.
-export const CACHE_VERSION = 9;
+export const CACHE_VERSION = 10;
 
 /** Which cache a line belongs to: every line of a cache file names its version, config dir and session. */
 const whoseEntries = () => ({ version: v.literal(CACHE_VERSION), configDir: v.string(), sessionId: v.string() });
@@ -55,9 +54,8 @@ export const SummarySchema = lazySchema(() =>
     model: v.optional(v.string()),
     lastReply: v.optional(ReplySchema),
     transcript: v.optional(v.string()),
-    // The session's usage by quarter hour (all its files) and its newest rate-limit row: the usage
-    // ledger (read/usageLedger.ts) sums these over every session for the window, the day and the month.
-    buckets: v.array(BucketSchema),
+    // The session's newest rate-limit row. Its usage by quarter hour is in the cursors' tallies
+    // (sessionTokens.ts SessionTokens.buckets).
     limit: v.optional(LimitHitSchema),
   }),
 );
@@ -142,7 +140,8 @@ export interface StoredCache {
 /** A cache that is missing, torn, of another version or for another session reads as empty. */
 export async function loadCache(path: string, configDir: string, sessionId: string): Promise<StoredCache> {
   const file = await loadSlots(path, CacheHeadSchema, (head) => head.configDir === configDir && head.sessionId === sessionId);
-  const summary = file.summary<Summary>();
+  // Only with its cursors: a session's usage by quarter hour is read from them (SessionTokens.buckets).
+  const summary = file.whole() ? file.summary<Summary>() : undefined;
   let read: ReturnType<typeof parseCacheLines>;
   const cache = () => {
     if (read === undefined && summary) {

@@ -71,7 +71,7 @@ export async function readUsage(configDirs: readonly string[], sessions: readonl
   const hits: LimitHit[] = [];
   const ended: EndedSession[] = [];
   for (const s of sessions) {
-    if (s.buckets) lists.push(s.buckets);
+    if (s.buckets) lists.push(s.buckets());
     if (s.limit) hits.push(s.limit);
   }
   for (const configDir of configDirs) {
@@ -100,7 +100,7 @@ async function updateLedger(configDir: string, live: Readonly<Record<string, str
   const refresh = async (id: string, transcript: string, endedAt = ledger.groups[id]?.endedAt) => {
     const read = await readSessionTokens({ configDir, sessionId: id, transcript }, cacheDir);
     const { watched, buckets, limit, lastReply } = read;
-    ledger.groups[id] = { transcript, live: false, watch: [...(watched?.watch ?? [])], stamp: watched?.stamp ?? "", buckets: [...buckets], limit, endedAt, lastReply };
+    ledger.groups[id] = { transcript, live: false, watch: [...(watched?.watch ?? [])], stamp: watched?.stamp ?? "", buckets: [...buckets()], limit, endedAt, lastReply };
   };
   for (const [id, group] of Object.entries(ledger.groups)) {
     if (group.live && live[id] === undefined) await refresh(id, group.transcript, now);
