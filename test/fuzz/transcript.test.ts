@@ -111,8 +111,8 @@ function expectSane(r: SessionTokens): void {
 // Fields that name the file or stamp its inode: two sessions' differ however they were read.
 const PATH_DEPENDENT = new Set(["transcript", "watched"]);
 
-/** Everything that must not depend on how the file was read. */
-const comparable = (r: SessionTokens) => Object.fromEntries(Object.entries(r).filter(([key]) => !PATH_DEPENDENT.has(key)));
+/** Everything that must not depend on how the file was read, the quarter-hour buckets merged. */
+const comparable = (r: SessionTokens) => ({ ...Object.fromEntries(Object.entries(r).filter(([key]) => !PATH_DEPENDENT.has(key))), buckets: r.buckets() });
 
 function expectCacheWhole(s: Session): void {
   const problem = cacheProblem(readFileSync(s.cacheFile, "utf8"));
