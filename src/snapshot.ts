@@ -41,7 +41,7 @@ export async function takeSnapshot(env: Env, options: SnapshotOptions): Promise<
   // Every await is a round trip through Bun's I/O threads: start the independent ones together.
   const domainRead = ownPidDomain();
   const dirs = await configDirs(env);
-  const files = dirs.flatMap(probeFiles);
+  const files = (await Promise.all(dirs.map(probeFiles))).flat();
   const domain = await domainRead;
   const found = (await Promise.all(files.map((file) => inspect(file, domain)))).filter((f) => f !== undefined);
   if (inputs) {

@@ -22,21 +22,21 @@ describe("configDirs", () => {
 });
 
 describe("probeFiles", () => {
-  test("only <pid>.json names; .key files, heartbeats, temp files and non-canonical names ignored", () => {
+  test("only <pid>.json names; .key files, heartbeats, temp files and non-canonical names ignored", async () => {
     const home = makeHome();
     const dir = join(home.claude, "sessions");
     for (const name of ["2497.json", "12.json", "2497.8d74be6e07a3ee.key", ".fleetview-heartbeat", "2497.json.tmp", "0123.json", "abc.json", ".9.json", "99999999999.json", "7.JSON"]) {
       writeFileSync(join(dir, name), "{}");
     }
     mkdirSync(join(dir, "55.json"));
-    expect(probeFiles(home.claude).map((f) => f.pid)).toEqual([12, 2497]);
+    expect((await probeFiles(home.claude)).map((f) => f.pid)).toEqual([12, 2497]);
   });
-  test("no sessions dir, or a file in its place", () => {
+  test("no sessions dir, or a file in its place", async () => {
     const home = makeHome();
-    expect(probeFiles(join(home.root, "missing"))).toEqual([]);
+    expect(await probeFiles(join(home.root, "missing"))).toEqual([]);
     writeFileSync(join(home.root, "x"), "");
     mkdirSync(join(home.root, "y"));
     writeFileSync(join(home.root, "y", "sessions"), "not a dir");
-    expect(probeFiles(join(home.root, "y"))).toEqual([]);
+    expect(await probeFiles(join(home.root, "y"))).toEqual([]);
   });
 });
