@@ -56,14 +56,15 @@ interface FileStat {
   readonly isDirectory: boolean;
 }
 
-// A refresh needs node:fs anyway (to read and to write the cache); once it is loaded, its statSync is
-// far cheaper than a Bun.file().stat() round trip through the I/O threads (a refresh of 7 sessions with
-// ~20 files each spent ~15 ms on async stats). The warm path never loads it (~2 ms to import).
+// node:fs's statSync, not a Bun.file().stat() round trip through the I/O threads: a refresh of 7
+// sessions with ~20 files each spent ~15 ms on async stats. A call that reads tokens has loaded node:fs
+// already (discover/probeFiles.ts); the warm path (a replay) never gets here.
 let fs: typeof import("node:fs") | undefined;
 
 async function statOf(path: string): Promise<FileStat | undefined> {
+  fs ??= await import("node:fs");
   try {
-    const s = fs ? fs.statSync(path, { throwIfNoEntry: false }) : await Bun.file(path).stat();
+    const s = fs.statSync(path, { throwIfNoEntry: false });
     if (!s) return undefined;
     return { dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, isFile: s.isFile(), isDirectory: s.isDirectory() };
   } catch {
