@@ -27,8 +27,9 @@ function stripTrailingSlash(dir: string): string {
 }
 
 export async function isDirectory(path: string): Promise<boolean> {
+  const fs = await import("node:fs");
   try {
-    return (await Bun.file(path).stat()).isDirectory();
+    return fs.statSync(path).isDirectory();
   } catch {
     return false;
   }

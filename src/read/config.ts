@@ -5,6 +5,7 @@ import { type Env, homeDir } from "../env.ts";
 import { TEMPLATE_FIELDS } from "../render/fields.ts";
 import { GLYPH, TMUX_STYLE } from "../render/segments.ts";
 import { unknownFields } from "../render/template.ts";
+import { readSmallFile } from "./smallFile.ts";
 
 const glyph = () => v.pipe(v.string(), v.regex(GLYPH, "a glyph is 1 to 8 visible characters without spaces"));
 const style = () => v.pipe(v.string(), v.regex(TMUX_STYLE, "a tmux style such as fg=red,bold or fg=#ff8800 (no #{…}, #(…) or ##)"));
@@ -61,17 +62,17 @@ export const configPath = (env: Env): string => {
   return `${xdg?.startsWith("/") ? xdg : `${homeDir(env)}/.config`}/ccpulse/config.json`;
 };
 
+// config.json is a few hundred bytes; anything past this is not one.
+const MAX_CONFIG_BYTES = 1 << 20;
+
 export async function loadConfig(env: Env): Promise<LoadedConfig> {
   const path = configPath(env);
-  let text: string;
-  try {
-    text = await Bun.file(path).slice(0, 1 << 20).text();
-  } catch {
-    return { config: {}, problems: [] };
-  }
+  const read = await readSmallFile(path, MAX_CONFIG_BYTES);
+  if (read === "missing" || read === "not-a-file") return { config: {}, problems: [] };
+  if (read === "too-large") return { config: {}, problems: [`${path}: larger than 1 MiB; using the defaults`] };
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(read.text);
   } catch {
     return { config: {}, problems: [`${path}: not valid JSON; using the defaults`] };
   }

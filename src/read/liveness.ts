@@ -1,3 +1,5 @@
+import { readSmallFile } from "./smallFile.ts";
+
 /**
  * Liveness as Claude Code judges it (format doc §1.6): same pid namespace, the pid exists, and field 22
  * of /proc/<pid>/stat (start time in clock ticks) equals the probe's procStart. A zombie (state Z, seen
@@ -23,21 +25,25 @@ export function parseProcStat(stat: string): ProcessInfo | undefined {
 }
 
 export async function processInfo(pid: number): Promise<ProcessInfo | undefined> {
-  try {
-    return parseProcStat(await Bun.file(`/proc/${pid}/stat`).text());
-  } catch {
-    return undefined;
-  }
+  const read = await readSmallFile(`/proc/${pid}/stat`, PROC_STAT_BYTES);
+  return typeof read === "string" ? undefined : parseProcStat(read.text);
 }
+
+// /proc/<pid>/stat is one line of 52 fields; its comm is at most 64 bytes.
+const PROC_STAT_BYTES = 4096;
 
 /** `linux:<machine-id>:pid:[<ns inode>]`, the value Claude Code writes as pidDomain on Linux. */
 export async function ownPidDomain(): Promise<string> {
-  const [machineId, ns] = await Promise.all([
-    Bun.file("/etc/machine-id").text().then((t) => t.trim(), () => ""),
-    // The link reads "pid:[<inode>]"; stat through it gives the same inode without node:fs readlink.
-    Bun.file("/proc/self/ns/pid").stat().then((s) => `pid:[${s.ino}]`, () => ""),
-  ]);
-  return `linux:${machineId}:${ns}`;
+  const fs = await import("node:fs");
+  const machineId = await readSmallFile("/etc/machine-id", 4096);
+  let ns = "";
+  try {
+    // The link reads "pid:[<inode>]"; stat through it gives the same inode.
+    ns = `pid:[${fs.statSync("/proc/self/ns/pid").ino}]`;
+  } catch {
+    // no /proc
+  }
+  return `linux:${typeof machineId === "string" ? "" : machineId.text.trim()}:${ns}`;
 }
 
 export function judgeLiveness(

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { readSmallFile } from "./smallFile.ts";
 
 /** An optional field that becomes undefined when it holds the wrong type, like Claude Code's own lenient reader. */
 const lenient = <T extends v.GenericSchema>(schema: T) => v.fallback(v.optional(schema), undefined);
@@ -48,18 +49,10 @@ export function parseProbe(raw: string): ProbeRead {
 }
 
 async function readOnce(path: string): Promise<ProbeRead> {
-  try {
-    const file = Bun.file(path);
-    const stat = await file.stat();
-    if (!stat.isFile()) return { ok: false, reason: "not-an-object" };
-    if (stat.size > MAX_PROBE_BYTES) return { ok: false, reason: "too-large" };
-    // Read a bounded slice even though stat said small: the file can grow between stat and read.
-    const raw = await file.slice(0, MAX_PROBE_BYTES + 1).text();
-    if (raw.length > MAX_PROBE_BYTES) return { ok: false, reason: "too-large" };
-    return parseProbe(raw);
-  } catch {
-    return { ok: false, reason: "missing" };
-  }
+  const read = await readSmallFile(path, MAX_PROBE_BYTES);
+  if (read === "missing" || read === "too-large") return { ok: false, reason: read };
+  if (read === "not-a-file") return { ok: false, reason: "not-an-object" };
+  return parseProbe(read.text);
 }
 
 /**

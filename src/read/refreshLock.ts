@@ -1,5 +1,6 @@
 import { removeAbandonedTemps } from "../atomicWrite.ts";
 import { processInfo } from "./liveness.ts";
+import { readSmallFile } from "./smallFile.ts";
 
 /**
  * Single flight for rebuilding one session's cache: a lock file `<cache>.lock` holding the owner's pid
@@ -57,7 +58,8 @@ export async function tryLock(cacheFile: string, now = Date.now()): Promise<Refr
 
 /** Whether a live process holds the lock now (an abandoned lock does not count). */
 export async function lockHeld(cacheFile: string, now = Date.now()): Promise<boolean> {
-  if (!(await Bun.file(`${cacheFile}.lock`).exists())) return false;
+  const fs = await import("node:fs");
+  if (!fs.existsSync(`${cacheFile}.lock`)) return false;
   return !(await abandoned(`${cacheFile}.lock`, now));
 }
 
@@ -66,13 +68,9 @@ export async function lockHeld(cacheFile: string, now = Date.now()): Promise<boo
 const noLock: RefreshLock = { release() {} };
 
 async function abandoned(path: string, now: number): Promise<boolean> {
-  let text: string;
-  try {
-    text = await Bun.file(path).text();
-  } catch {
-    return true;
-  }
-  const [pid, start, since] = text.split(" ");
+  const read = await readSmallFile(path, 4096);
+  if (typeof read === "string") return true;
+  const [pid, start, since] = read.text.split(" ");
   const info = pid && /^\d+$/.test(pid) ? await processInfo(Number(pid)) : undefined;
   if (!info || info.state === "Z" || (start !== "" && info.start !== start)) return true;
   return !(Number(since) > now - LOCK_TTL_MS);

@@ -31,7 +31,7 @@ describe("validateConfig", () => {
 });
 
 describe("loadConfig", () => {
-  test("missing: defaults, no problem; invalid JSON: one line", async () => {
+  test("missing: defaults, no problem; invalid JSON or over 1 MiB: one line", async () => {
     const home = makeHome();
     expect(await loadConfig(home.env)).toEqual({ config: {}, problems: [] });
     const path = configPath(home.env);
@@ -39,6 +39,8 @@ describe("loadConfig", () => {
     mkdirSync(join(path, ".."), { recursive: true });
     writeFileSync(path, "{ oops");
     expect((await loadConfig(home.env)).problems).toEqual([`${path}: not valid JSON; using the defaults`]);
+    writeFileSync(path, `{"timeZone":"UTC"${" ".repeat(1 << 20)}}`);
+    expect(await loadConfig(home.env)).toEqual({ config: {}, problems: [`${path}: larger than 1 MiB; using the defaults`] });
     expect(configPath({ ...home.env, XDG_CONFIG_HOME: "/x/cfg" })).toBe("/x/cfg/ccpulse/config.json");
   });
   test("env templates are checked too", () => {

@@ -1,0 +1,43 @@
+import { afterEach, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readSmallFile } from "../../src/read/smallFile.ts";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+const scratch = () => {
+  const dir = mkdtempSync(join(tmpdir(), "ccpulse-small-"));
+  dirs.push(dir);
+  return dir;
+};
+
+test("a file up to the limit is read whole, multi-byte text intact; one byte more is too large", async () => {
+  const dir = scratch();
+  const text = `{"name":"café 日本"}${" ".repeat(100)}`;
+  const bytes = Buffer.byteLength(text);
+  writeFileSync(join(dir, "f"), text);
+  expect(await readSmallFile(join(dir, "f"), bytes)).toEqual({ text });
+  expect(await readSmallFile(join(dir, "f"), bytes - 1)).toBe("too-large");
+  writeFileSync(join(dir, "empty"), "");
+  expect(await readSmallFile(join(dir, "empty"), 10)).toEqual({ text: "" });
+});
+
+test("missing, a directory, a FIFO (not waited on), a symlink to a file (followed)", async () => {
+  const dir = scratch();
+  expect(await readSmallFile(join(dir, "none"), 10)).toBe("missing");
+  mkdirSync(join(dir, "d"));
+  expect(await readSmallFile(join(dir, "d"), 10)).toBe("not-a-file");
+  expect(Bun.spawnSync(["mkfifo", join(dir, "fifo")]).exitCode).toBe(0);
+  expect(await readSmallFile(join(dir, "fifo"), 10)).toBe("not-a-file");
+  writeFileSync(join(dir, "target"), "x");
+  symlinkSync(join(dir, "target"), join(dir, "link"));
+  expect(await readSmallFile(join(dir, "link"), 10)).toEqual({ text: "x" });
+});
+
+test("a /proc file, whose size reads as 0, is read to its end", async () => {
+  const read = await readSmallFile(`/proc/${process.pid}/stat`, 4096);
+  expect(typeof read === "string" ? read : read.text).toStartWith(`${process.pid} (`);
+});
