@@ -26,67 +26,144 @@ export const frameHashEntries = () => ({ summaryHash: v.string(), bodyHash: v.st
 export interface FramedFile<H> {
   readonly head?: H;
   summary<T>(): T | undefined;
-  /** The body's lines, unparsed. */
+  /** The body's lines, unparsed: read again from the file, and only while it still holds this version. */
   bodyLines(): readonly string[] | undefined;
-  /** A body of one line, parsed. */
+  /** A body of one line, parsed (as bodyLines). */
   body<T>(): T | undefined;
   /** The head is ours and the lines below it hash as it says. */
   whole(): boolean;
 }
+
+const NEWLINE = 0x0a;
+
+// One buffer for every framed file a call reads; each read is synchronous and parsed before the next.
+// A file read into a buffer of its own and decoded whole made two copies of every cache slot (~130 KB
+// each on the medium bench home, both slots of 8 sessions), where a call needs the summaries and the
+// bodies of the sessions it refreshes: on this VM every fresh page costs ~10 µs.
+let readBuffer = Buffer.alloc(0);
+
+/** The regular file at `path`, in readBuffer (good until the next read); undefined when missing or not one. */
+function readWhole(fs: typeof import("node:fs"), path: string): Buffer | undefined {
+  let fd: number;
+  try {
+    // O_NONBLOCK: a FIFO put at the path would otherwise block the open for good.
+    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) return undefined;
+    if (readBuffer.length < stat.size) readBuffer = Buffer.allocUnsafe(Math.max(stat.size, 2 * readBuffer.length, 256 << 10));
+    let length = 0;
+    while (length < stat.size) {
+      const n = fs.readSync(fd, readBuffer, length, stat.size - length, length);
+      if (n <= 0) break;
+      length += n;
+    }
+    return readBuffer.subarray(0, length);
+  } catch {
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** linesHash of the lines in bytes[start, end), as their text would hash. */
+function bytesLinesHash(bytes: Buffer, start: number, end: number): string {
+  let hash: bigint | undefined;
+  for (let at = start; at <= end; ) {
+    const newline = bytes.indexOf(NEWLINE, at);
+    const stop = newline < 0 || newline > end ? end : newline;
+    const line = bytes.subarray(at, stop);
+    hash = hash === undefined ? Bun.hash.wyhash(line) : Bun.hash.wyhash(line, hash);
+    at = stop + 1;
+  }
+  return (hash ?? Bun.hash.wyhash("")).toString(36);
+}
+
+/** What one read of a framed file found: its head (as text and parsed), its summary's text if that holds, whether its body holds. */
+interface Reading<H> {
+  readonly headLine: string;
+  readonly head?: H;
+  readonly summary?: string;
+  readonly bodyHolds: boolean;
+  /** The body's lines, decoded from the bytes read; only while those are still in readBuffer. */
+  readonly lines: () => string[];
+}
+
+const nothingRead: Reading<never> = { headLine: "", bodyHolds: false, lines: () => [] };
+
+function readingOf<H extends FrameHashes>(bytes: Buffer, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): Reading<H> {
+  const firstEnd = bytes.indexOf(NEWLINE);
+  const secondEnd = firstEnd < 0 ? -1 : bytes.indexOf(NEWLINE, firstEnd + 1);
+  const headLine = bytes.toString("utf8", 0, firstEnd < 0 ? bytes.length : firstEnd);
+  let head: H | undefined;
+  try {
+    const parsed = v.safeParse(schema, JSON.parse(headLine));
+    head = parsed.success && belongs(parsed.output) ? parsed.output : undefined;
+  } catch {
+    // a torn or garbage first line
+  }
+  if (head === undefined) return { ...nothingRead, headLine };
+  const summaryStart = firstEnd < 0 ? bytes.length : firstEnd + 1;
+  const summaryEnd = secondEnd < 0 ? bytes.length : secondEnd;
+  const summaryHolds = head.summaryHash === Bun.hash.wyhash(bytes.subarray(summaryStart, summaryEnd)).toString(36);
+  // The body is every line after the summary; the spaces a slot is padded with come after the last newline.
+  const bodyEnd = bytes.lastIndexOf(NEWLINE);
+  const hasBody = secondEnd >= 0 && bodyEnd > secondEnd;
+  const bodyHolds = head.bodyHash === (hasBody ? bytesLinesHash(bytes, secondEnd + 1, bodyEnd) : Bun.hash.wyhash("").toString(36));
+  return {
+    headLine,
+    head,
+    summary: summaryHolds ? bytes.toString("utf8", summaryStart, summaryEnd) : undefined,
+    bodyHolds,
+    lines: () => (hasBody ? bytes.toString("utf8", secondEnd + 1, bodyEnd).split("\n") : []),
+  };
+}
+
+const parseJson = <T>(text: string | undefined): T | undefined => {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+};
 
 /**
  * ccpulse's own cache files (session caches, the usage ledger): a small head checked against its
  * schema, then a summary line and the body's lines, trusted when they hash as the head says. Both are
  * ours and written atomically, so a matching hash stands in for validating them field by field, which
  * costs milliseconds for a watch list or a month of buckets. Anything torn, foreign or mismatched reads
- * as absent. The body is every line after the summary; the spaces a slot is padded with come after the
- * last newline.
+ * as absent.
+ *
+ * Read synchronously (a call that gets here has node:fs loaded) into a shared buffer: the head and the
+ * summary are decoded at once, the body only when asked for, from a second read that must find the
+ * same head and a body that still hashes as it says (a file rewritten in between reads as no body).
  */
-export function readFramed<H extends FrameHashes>(text: string, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): FramedFile<H> {
-  const firstEnd = text.indexOf("\n");
-  const secondEnd = firstEnd < 0 ? -1 : text.indexOf("\n", firstEnd + 1);
-  const first = firstEnd < 0 ? text : text.slice(0, firstEnd);
-  const second = firstEnd < 0 ? "" : text.slice(firstEnd + 1, secondEnd < 0 ? text.length : secondEnd);
-  const bodyEnd = text.lastIndexOf("\n");
-  const lines = secondEnd < 0 || bodyEnd === secondEnd ? [] : text.slice(secondEnd + 1, bodyEnd).split("\n");
-  let head: H | undefined;
-  try {
-    const parsed = v.safeParse(schema, JSON.parse(first));
-    head = parsed.success && belongs(parsed.output) ? parsed.output : undefined;
-  } catch {
-    // a torn or garbage first line
-  }
-  // Each part is hashed once, when first asked for: a warm ledger read never looks at its body.
-  let summaryOk: boolean | undefined;
-  let bodyOk: boolean | undefined;
-  const summaryHolds = () => (summaryOk ??= head !== undefined && head.summaryHash === hashOf(second));
-  const bodyHolds = () => (bodyOk ??= head !== undefined && head.bodyHash === linesHash(lines));
-  const parse = <T>(line: string | undefined, ok: boolean): T | undefined => {
-    if (!ok || line === undefined) return undefined;
-    try {
-      return JSON.parse(line) as T;
-    } catch {
-      return undefined;
-    }
+export async function loadFramed<H extends FrameHashes>(path: string, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): Promise<FramedFile<H>> {
+  const fs = await import("node:fs");
+  const bytes = readWhole(fs, path);
+  const reading: Reading<H> = bytes ? readingOf(bytes, schema, belongs) : nothingRead;
+  let lines: readonly string[] | undefined;
+  const bodyLines = () => {
+    if (lines !== undefined || reading.head === undefined || !reading.bodyHolds) return lines;
+    const again = readWhole(fs, path);
+    const reread = again && readingOf(again, schema, belongs);
+    if (reread?.headLine === reading.headLine && reread.bodyHolds) lines = reread.lines();
+    return lines;
   };
   return {
-    head,
-    whole: () => summaryHolds() && bodyHolds(),
-    summary: () => parse(second, summaryHolds()),
-    bodyLines: () => (bodyHolds() ? lines : undefined),
-    body: () => parse(lines.length === 1 ? lines[0] : undefined, bodyHolds()),
+    head: reading.head,
+    whole: () => reading.summary !== undefined && reading.bodyHolds,
+    summary: () => parseJson(reading.summary),
+    bodyLines,
+    body: () => {
+      const body = bodyLines();
+      return body?.length === 1 ? parseJson(body[0]) : undefined;
+    },
   };
-}
-
-/** readFramed of the file at `path`; a missing or unreadable file reads as absent. */
-export async function loadFramed<H extends FrameHashes>(path: string, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): Promise<FramedFile<H>> {
-  let text = "";
-  try {
-    text = await Bun.file(path).text();
-  } catch {
-    // none yet, or not a file
-  }
-  return readFramed(text, schema, belongs);
 }
 
 /** The lines of a framed file: `head` with the hashes of the summary and body lines below it. */
@@ -142,7 +219,6 @@ export async function loadSlots<H extends FrameHashes & { gen: number }>(
 // a few hundred bytes a call) are written in place for a while: spaces after the last line, which
 // no reader looks at.
 const reserveFor = (bytes: number): number => Math.ceil(bytes / 4) + 4096;
-const NEWLINE = 0x0a;
 const SPACE = 0x20;
 
 // One buffer for every slot a call writes (no await comes between filling it and the write): a new

@@ -3,19 +3,35 @@ import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, sym
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
-import { framed, framedLines, hashOf, linesHash, loadSlots, readFramed, saveSlot, slotPaths } from "../../src/read/framedFile.ts";
+import { framed, framedLines, hashOf, linesHash, loadFramed, loadSlots, saveSlot, slotPaths } from "../../src/read/framedFile.ts";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), "ccpulse-slots-"));
+  dirs.push(dir);
+  return dir;
+};
+/** `t` as a file, loaded. */
+const load = async (t: string, owner = "me") => {
+  const path = join(tempDir(), "framed.json");
+  writeFileSync(path, t);
+  return { path, file: await loadFramed(path, Head, (head) => head.owner === owner) };
+};
 
 const Head = v.object({ owner: v.string(), summaryHash: v.string(), bodyHash: v.string() });
 const text = framed({ owner: "me" }, { total: 3 }, { rows: [1, 2] });
-const read = (t: string, owner = "me") => {
-  const file = readFramed(t, Head, (head) => head.owner === owner);
+const read = async (t: string, owner = "me") => {
+  const { file } = await load(t, owner);
   return { head: file.head?.owner, summary: file.summary(), body: file.body() };
 };
 const lines = text.split("\n");
 
 describe("framed files", () => {
-  test("read back as written", () => {
-    expect(read(text)).toEqual({ head: "me", summary: { total: 3 }, body: { rows: [1, 2] } });
+  test("read back as written", async () => {
+    expect(await read(text)).toEqual({ head: "me", summary: { total: 3 }, body: { rows: [1, 2] } });
   });
 
   test.each([
@@ -26,19 +42,40 @@ describe("framed files", () => {
     ["torn in the head", text.slice(0, 20), "me", { head: undefined, summary: undefined, body: undefined }],
     ["torn in the body", text.slice(0, -5), "me", { head: "me", summary: { total: 3 }, body: undefined }],
     ["empty", "", "me", { head: undefined, summary: undefined, body: undefined }],
-  ])("%s: only what still matches is read", (_, t, owner, want) => {
-    expect(read(t, owner)).toEqual(want);
+  ])("%s: only what still matches is read", async (_, t, owner, want) => {
+    expect(await read(t, owner)).toEqual(want);
+  });
+
+  test("the body is read again when asked for, and only while the file still holds the version whose summary was read", async () => {
+    const { path, file } = await load(text);
+    writeFileSync(path, framed({ owner: "me" }, { total: 4 }, { rows: [9] }));
+    expect(file.summary()).toEqual({ total: 3 });
+    expect(file.body()).toBeUndefined();
+    const again = await load(text);
+    expect(again.file.body()).toEqual({ rows: [1, 2] });
+    writeFileSync(again.path, "");
+    expect(again.file.body()).toEqual({ rows: [1, 2] });
+  });
+
+  test("a FIFO or a directory at the path reads as absent, without waiting", async () => {
+    const dir = tempDir();
+    expect(Bun.spawnSync(["mkfifo", join(dir, "fifo")]).exitCode).toBe(0);
+    for (const path of [join(dir, "fifo"), dir, join(dir, "missing")]) {
+      const file = await loadFramed(path, Head, () => true);
+      expect({ head: file.head, summary: file.summary(), body: file.body(), whole: file.whole() }).toEqual({ head: undefined, summary: undefined, body: undefined, whole: false });
+    }
   });
 });
 
 describe("a body of several lines", () => {
   const body = ['{"own":1}', '["/a",{"n":1}]', '["/b",{"n":2}]'];
   const text = `${framedLines({ owner: "me" }, { total: 3 }, body).join("\n")}\n`;
-  const linesOf = (t: string) => readFramed(t, Head, (head) => head.owner === "me").bodyLines();
+  const linesOf = async (t: string) => (await load(t)).file.bodyLines();
 
-  test("read back line by line, with the padding after the last one left out", () => {
-    expect(linesOf(text)).toEqual(body);
-    expect(linesOf(`${text}${" ".repeat(300)}`)).toEqual(body);
+  test("read back line by line, with the padding after the last one left out", async () => {
+    expect(await linesOf(text)).toEqual(body);
+    expect(await linesOf(`${text}${" ".repeat(300)}`)).toEqual(body);
+    expect(await linesOf(`${framedLines({ owner: "me" }, { total: 3 }, ["日本 😀", "", "café"]).join("\n")}\n`)).toEqual(["日本 😀", "", "café"]);
   });
 
   test("hashed line by line, each seeded by the ones before: one line hashes as the line itself", () => {
@@ -53,21 +90,17 @@ describe("a body of several lines", () => {
     ["without its last newline", text.slice(0, -1)],
     ["two lines swapped", text.replace(body[1] as string, "X").replace(body[2] as string, body[1] as string).replace("X", body[2] as string)],
     ["a line added", `${text}["/c",{"n":3}]\n`],
-  ])("%s: the body reads as absent, the summary still as written", (_, t) => {
-    expect(linesOf(t)).toBeUndefined();
-    expect(readFramed(t, Head, (head) => head.owner === "me").summary()).toEqual({ total: 3 });
+  ])("%s: the body reads as absent, the summary still as written", async (_, t) => {
+    const { file } = await load(t);
+    expect(file.bodyLines()).toBeUndefined();
+    expect(file.summary()).toEqual({ total: 3 });
   });
 });
 
 describe("a framed file kept in two slots", () => {
   const Slotted = v.object({ owner: v.string(), summaryHash: v.string(), bodyHash: v.string(), gen: v.number() });
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
   const setup = () => {
-    const dir = mkdtempSync(join(tmpdir(), "ccpulse-slots-"));
-    dirs.push(dir);
+    const dir = tempDir();
     const path = join(dir, "cache.json");
     const load = () => loadSlots(path, Slotted, (head) => head.owner === "me");
     const save = async (total: number, rows = [total]) => {

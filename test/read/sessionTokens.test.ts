@@ -324,18 +324,28 @@ describe("the cache file", () => {
     const text = readFileSync(second, "utf8");
     writeFileSync(second, text.slice(0, text.indexOf("\n", text.indexOf("\n") + 1) + 40));
     appendFileSync(transcript, lines(...response("m3", { input: 10, output: 10 })));
-    // From the first slot's offsets: m2 and m3 read, m1 not again (nothing read at byte 0).
+    // From the first slot's offsets: m2 and m3 read, m1 not again (nothing of the transcript read at byte 0).
     const fs = await import("node:fs");
-    const readSync = fs.readSync;
+    const [openSync, readSync] = [fs.openSync, fs.readSync];
+    const transcriptFds = new Set<number>();
     const positions: number[] = [];
-    const spy = spyOn(fs, "readSync").mockImplementation(((fd: number, buf: Uint8Array, at: number, length: number, position: number) => {
-      positions.push(position);
-      return readSync(fd, buf, at, length, position);
-    }) as typeof fs.readSync);
+    const spies = [
+      spyOn(fs, "openSync").mockImplementation(((path: string, ...rest: [number]) => {
+        const fd = openSync(path, ...rest);
+        // A closed descriptor's number is handed out again.
+        if (path === transcript) transcriptFds.add(fd);
+        else transcriptFds.delete(fd);
+        return fd;
+      }) as typeof fs.openSync),
+      spyOn(fs, "readSync").mockImplementation(((fd: number, buf: Uint8Array, at: number, length: number, position: number) => {
+        if (transcriptFds.has(fd)) positions.push(position);
+        return readSync(fd, buf, at, length, position);
+      }) as typeof fs.readSync),
+    ];
     try {
       expect((await read()).tokens).toMatchObject({ input: 14, output: 17 });
     } finally {
-      spy.mockRestore();
+      for (const spy of spies) spy.mockRestore();
     }
     expect(positions.length).toBeGreaterThan(0);
     expect(Math.min(...positions)).toBeGreaterThan(0);
