@@ -143,7 +143,10 @@ const parseJson = <T>(text: string | undefined): T | undefined => {
  * same head and a body that still hashes as it says (a file rewritten in between reads as no body).
  */
 export async function loadFramed<H extends FrameHashes>(path: string, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): Promise<FramedFile<H>> {
-  const fs = await import("node:fs");
+  return framedFile(await import("node:fs"), path, schema, belongs);
+}
+
+function framedFile<H extends FrameHashes>(fs: typeof import("node:fs"), path: string, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): FramedFile<H> {
   const bytes = readWhole(fs, path);
   const reading: Reading<H> = bytes ? readingOf(bytes, schema, belongs) : nothingRead;
   let lines: readonly string[] | undefined;
@@ -190,6 +193,12 @@ export const slotEntries = () => ({ ...frameHashEntries(), gen: count() });
 /** The two files a slotted framed file is kept in: `<name>.json` and `<name>.1.json`. */
 export const slotPaths = (path: string): readonly [string, string] => [path, `${path.replace(/\.json$/, "")}.1.json`];
 
+/** A framed file kept in two slots (loadSlots). */
+export interface SlottedFile<H> extends FramedFile<H> {
+  /** Where the version derived from this one goes (from the version bodyLines() fell back to, if it did). */
+  readonly next: NextSlot;
+}
+
 /**
  * A framed file kept in two slots, for files rewritten on most calls (the session caches). Replacing a
  * file by rename made and freed an inode each time: after a 1 MiB append to the medium bench home, the
@@ -199,20 +208,54 @@ export const slotPaths = (path: string): readonly [string, string] => [path, `${
  * version goes to the slot the version it was derived from is not in, and a reader takes the newest
  * slot that is whole. A slot torn by a write in progress, a kill or a full disk costs the next call a
  * re-read from the older version's offsets, never a wrong total.
+ *
+ * The body is read again when asked for (loadFramed). If another writer has rewritten that slot since
+ * (two callers refreshing from the same older version, one of them finishing after this load), the
+ * slots are chosen again and the body of the newest whole version is used, with `next` following it:
+ * its cursors and totals travel together, so the caller derives from a whole version either way.
  */
 export async function loadSlots<H extends FrameHashes & { gen: number }>(
   path: string,
   schema: v.GenericSchema<unknown, H>,
   belongs: (head: H) => boolean,
-): Promise<FramedFile<H> & { readonly next: NextSlot }> {
-  const files = await Promise.all(slotPaths(path).map((p) => loadFramed(p, schema, belongs)));
-  // The newest whole slot; failing that, the newest whose head holds (its summary may still be good).
-  const [a, b] = files as [FramedFile<H>, FramedFile<H>];
-  const newer = (x: FramedFile<H>, y: FramedFile<H>) => x.head !== undefined && (y.head === undefined || x.whole() > y.whole() || (x.whole() === y.whole() && x.head.gen > y.head.gen));
-  const slot: 0 | 1 = newer(b, a) ? 1 : 0;
-  const file = slot === 1 ? b : a;
-  if (file.head === undefined) return { ...file, next: { slot: 0, gen: 1 } };
-  return { ...file, next: { slot: slot === 0 ? 1 : 0, gen: file.head.gen + 1 } };
+): Promise<SlottedFile<H>> {
+  const fs = await import("node:fs");
+  const choose = () => {
+    const [a, b] = slotPaths(path).map((p) => framedFile(fs, p, schema, belongs)) as [FramedFile<H>, FramedFile<H>];
+    // The newest whole slot; failing that, the newest whose head holds (its summary may still be good).
+    const newer = (x: FramedFile<H>, y: FramedFile<H>) => x.head !== undefined && (y.head === undefined || x.whole() > y.whole() || (x.whole() === y.whole() && x.head.gen > y.head.gen));
+    const slot: 0 | 1 = newer(b, a) ? 1 : 0;
+    const file = slot === 1 ? b : a;
+    const next: NextSlot = file.head === undefined ? { slot: 0, gen: 1 } : { slot: slot === 0 ? 1 : 0, gen: file.head.gen + 1 };
+    return { file, next };
+  };
+  const first = choose();
+  let used = first;
+  let lines: readonly string[] | undefined;
+  let asked = false;
+  const bodyLines = () => {
+    if (asked) return lines;
+    asked = true;
+    lines = first.file.bodyLines();
+    if (lines === undefined && first.file.whole()) {
+      used = choose();
+      lines = used.file.whole() ? used.file.bodyLines() : undefined;
+    }
+    return lines;
+  };
+  return {
+    head: first.file.head,
+    summary: () => first.file.summary(),
+    whole: () => first.file.whole(),
+    get next() {
+      return used.next;
+    },
+    bodyLines,
+    body: <T>() => {
+      const body = bodyLines();
+      return body?.length === 1 ? parseJson<T>(body[0]) : undefined;
+    },
+  };
 }
 
 // Room left after a version written by rename, so the versions after it (a session's cache grows by

@@ -152,7 +152,10 @@ export async function loadCache(path: string, configDir: string, sessionId: stri
   };
   return {
     summary,
-    next: file.next,
+    // After the cursors are read: file.next follows the version they came from.
+    get next() {
+      return file.next;
+    },
     cache: () => cache() ?? emptyCache(configDir, sessionId),
     lineOf: (path, cursor) => {
       const line = read?.lineOf.get(cursor);

@@ -194,6 +194,22 @@ describe("a framed file kept in two slots", () => {
     expect(await read(await load())).toEqual({ gen: 1, summary: { total: 1 }, next: { slot: 1, gen: 2 } });
   });
 
+  test.each([
+    ["rewritten with another version of the same generation", 2, { rows: [7] }, { slot: 0 as const, gen: 3 }],
+    ["torn", undefined, { rows: [1] }, { slot: 1 as const, gen: 2 }],
+  ])("the slot read is %s before its body is asked for: the newest whole version's body, and next follows it", async (_, gen, body, next) => {
+    const { load, save, slots } = setup();
+    await save(1);
+    await save(2);
+    const file = await load();
+    expect({ summary: file.summary(), next: file.next }).toEqual({ summary: { total: 2 }, next: { slot: 0, gen: 3 } });
+    // Another caller that loaded the first version finished after this load, into the same slot.
+    const other = `${framedLines({ owner: "me", gen: 2 }, { total: 7 }, [JSON.stringify({ rows: [7] })]).join("\n")}\n`;
+    writeFileSync(slots[1], gen === undefined ? other.slice(0, -9) : other);
+    expect(file.body()).toEqual(body);
+    expect(file.next).toEqual(next);
+  });
+
   test("another owner's slots, or one of the wrong shape, read as none", async () => {
     const { path, load, slots } = setup();
     writeFileSync(slots[0], framed({ owner: "you", gen: 7 }, { total: 1 }, {}));
