@@ -8,7 +8,7 @@ import type { Tokens } from "./derive/tokens.ts";
 import { type Env, cacheDir } from "./env.ts";
 import { judgeLiveness, ownPidDomain, processInfo } from "./read/liveness.ts";
 import { type Probe, readProbe } from "./read/probe.ts";
-import { noTokens, startTokenRead } from "./read/sessionTokens.ts";
+import { StatMemo, noTokens, startTokenRead } from "./read/sessionTokens.ts";
 import type { RateLimits } from "./derive/rateLimits.ts";
 import { type UsageReport, usageReport } from "./derive/usageReport.ts";
 import type { UsageChoices } from "./read/config.ts";
@@ -70,9 +70,11 @@ export async function takeSnapshot(env: Env, options: SnapshotOptions): Promise<
   }));
   const cache = cacheDir(env);
   const unique = uniqueSessions(candidates);
+  const stats = new StatMemo();
+  if (inputs) inputs.stats = stats;
   const reads = await Promise.all(
     unique.map((s) =>
-      options.tokens && s.sessionId !== undefined ? startTokenRead({ configDir: s.configDir, sessionId: s.sessionId, cwd: s.cwd, updatedAt: s.updatedAt }, cache) : undefined,
+      options.tokens && s.sessionId !== undefined ? startTokenRead({ configDir: s.configDir, sessionId: s.sessionId, cwd: s.cwd, updatedAt: s.updatedAt }, cache, stats) : undefined,
     ),
   );
   const sessions: Session[] = [];

@@ -1,6 +1,8 @@
 /**
  * Stores a full call's answer for replay.ts, but only when replaying it is provably what a full call
- * would print: every path the answer was derived from is fingerprinted after the call, and
+ * would print: every path the answer was derived from is fingerprinted (a path the token reads statted,
+ * by that stat: taken before the path was read, it is never newer than what was read, so a change after
+ * it leaves the next call a miss; any other path after the call), and
  *  - a path changed in the 50 ms before the call started or since (its mtime says so; 2 s more for an
  *    mtime on a whole second, which a coarse filesystem may have rounded) may have been read in one
  *    state and fingerprinted in another, so nothing is stored (the next call runs in full);
@@ -14,7 +16,8 @@
  */
 import { removeAbandonedTemps, writeFileAtomic } from "../atomicWrite.ts";
 import type { Env } from "../env.ts";
-import { type Answer, MAX_ANSWER_AGE_MS, REPLAY_VERSION, answerPath, fingerprint } from "./replay.ts";
+import type { StatMemo } from "../read/sessionTokens.ts";
+import { type Answer, MAX_ANSWER_AGE_MS, MISSING_MTIME, REPLAY_VERSION, answerPath, fingerprint } from "./replay.ts";
 
 /** What a full call was derived from, gathered as the pipeline reads. */
 export class Inputs {
@@ -23,6 +26,8 @@ export class Inputs {
   readonly present = new Set<string>();
   /** False when some part of the answer was not checked against the files by this call. */
   settled = true;
+  /** The stats the call took of the paths it read tokens from, reused as their fingerprints. */
+  stats?: StatMemo;
 
   add(...paths: readonly string[]): void {
     for (const path of paths) if (path !== "") this.paths.add(path);
@@ -84,9 +89,8 @@ export async function answerFor(
   const paths: [string, number][] = [];
   // The binary too: another build may print another answer.
   for (const path of [process.execPath, ...inputs.paths]) {
-    const mtime = fingerprint(path);
-    // Bun reads a missing path's mtime as 2^52 - 1; no file is that new.
-    const missing = mtime > 1e15;
+    const mtime = inputs.stats?.mtimeOf(path) ?? fingerprint(path);
+    const missing = mtime === MISSING_MTIME;
     if (inputs.present.has(path) && missing) return undefined;
     // /proc times are when the kernel made the entry, not when the process changed.
     if (!missing && !path.startsWith("/proc/") && mtime >= call.startedAt - RACY_MS - COARSE_MS) {

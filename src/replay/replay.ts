@@ -42,6 +42,9 @@ export const MAX_ANSWER_AGE_MS = 10 * 60_000;
  */
 export const fingerprint = (path: string): number => Bun.file(path).lastModified;
 
+/** fingerprint() of a missing path: Bun's lastModified for one, 2^52 - 1. No file is that new. */
+export const MISSING_MTIME = 2 ** 52 - 1;
+
 /** Where the answer to `argv` is kept; the config dir and home are in the name so two setups do not take turns. */
 export function answerPath(argv: readonly string[], env: Env): string {
   const key = Bun.hash.wyhash([...argv, env.CLAUDE_CONFIG_DIR ?? "", env.HOME ?? ""].join("\u0000")).toString(16).padStart(16, "0");

@@ -3,7 +3,8 @@ import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, 
 import { dirname, join } from "node:path";
 import { encodeProjectDir } from "../../src/discover/projectDir.ts";
 import { cacheDir } from "../../src/env.ts";
-import { readSessionTokens, stampOf, startTokenRead } from "../../src/read/sessionTokens.ts";
+import { StatMemo, readSessionTokens, stampOf, startTokenRead } from "../../src/read/sessionTokens.ts";
+import { MISSING_MTIME, fingerprint } from "../../src/replay/replay.ts";
 import { hashOf, linesHash, slotPaths } from "../../src/read/framedFile.ts";
 import { CACHE_VERSION, CacheHeadSchema, type SessionCache, SessionCacheSchema, SummarySchema, cacheLines, cachePath, parseCacheLines } from "../../src/read/tokenCache.ts";
 import * as v from "valibot";
@@ -250,6 +251,20 @@ describe("readSessionTokens through the offset cache", () => {
     expect(totals).toEqual({ tokens: { input: 0, cacheWrite: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 0 }, costUSD: 0, costEstimated: false });
     expect(buckets()).toEqual([]);
   });
+});
+
+test("a call's stats stand in for the replay's fingerprints: the same mtime for a file, a folder, a missing path", async () => {
+  const home = makeHome();
+  // Twenty files: a sub-millisecond part rounded instead of cut would show in about half of them.
+  const files = Array.from({ length: 20 }, (_, i) => join(home.root, `f${i}.jsonl`));
+  for (const file of files) writeFileSync(file, "x");
+  const memo = new StatMemo();
+  const missing = join(home.root, "missing");
+  const paths = [...files, home.root, missing];
+  expect(paths.map((p) => memo.mtimeOf(p))).toEqual(paths.map(() => undefined));
+  await Promise.all(paths.map((p) => memo.of(p)));
+  expect(paths.map((p) => memo.mtimeOf(p))).toEqual(paths.map(fingerprint));
+  expect(memo.mtimeOf(missing)).toBe(MISSING_MTIME);
 });
 
 describe("the cache file", () => {
