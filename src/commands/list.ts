@@ -39,7 +39,9 @@ async function painter(color: string, env: Env): Promise<Paint> {
     const { isatty } = await import("node:tty");
     if (!env.FORCE_COLOR && !isatty(1)) return noPaint;
   }
-  const pc = (await import("picocolors")).default.createColors(true);
+  // require, not import(): Bun's minifier named the CommonJS interop helper of a dynamic import() the
+  // same as the arrow parameter it generates around it ("m is not a function" in one build of the binary).
+  const pc = (require("picocolors") as typeof import("picocolors")).createColors(true);
   const styles: Record<Parameters<Paint>[0], (s: string) => string> = {
     asking: (s) => pc.bold(pc.red(s)),
     busy: pc.yellow,

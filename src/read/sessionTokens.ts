@@ -5,7 +5,6 @@ import { CACHE_VERSION, type Cursor, type SessionCache, type StoredCache, type S
 import { MessageIds } from "./messageIds.ts";
 import { lockHeld, tryLock } from "./refreshLock.ts";
 import { TAIL_BYTES, scanTranscript, tailHash } from "./transcript.ts";
-import { MISSING_MTIME } from "../replay/replay.ts";
 
 export interface SessionTokens {
   readonly tokens: Tokens;
@@ -98,14 +97,14 @@ export class StatMemo {
   }
 
   /**
-   * What replay.ts fingerprint() reads for a path this memo has statted (its mtime in whole ms, or the
-   * sentinel of a missing path); undefined for one it has not. A call's answer is fingerprinted with
+   * The mtime of a path this memo has statted, in whole ms as replay.ts fingerprint() reads it; null when
+   * it was missing, undefined when this memo has not statted it. A call's answer is fingerprinted with
    * these (replay/record.ts): ~550 paths on the medium bench home, ~4 ms of stats taken again.
    */
-  mtimeOf(path: string): number | undefined {
+  mtimeOf(path: string): number | null | undefined {
     if (!this.taken.has(path)) return undefined;
     const stat = this.taken.get(path);
-    return stat ? Math.trunc(stat.mtimeMs) : MISSING_MTIME;
+    return stat ? Math.trunc(stat.mtimeMs) : null;
   }
 }
 

@@ -89,7 +89,8 @@ export async function answerFor(
   const paths: [string, number][] = [];
   // The binary too: another build may print another answer.
   for (const path of [process.execPath, ...inputs.paths]) {
-    const mtime = inputs.stats?.mtimeOf(path) ?? fingerprint(path);
+    const known = inputs.stats?.mtimeOf(path);
+    const mtime = known === null ? MISSING_MTIME : (known ?? fingerprint(path));
     const missing = mtime === MISSING_MTIME;
     if (inputs.present.has(path) && missing) return undefined;
     // /proc times are when the kernel made the entry, not when the process changed.
