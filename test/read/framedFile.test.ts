@@ -1,19 +1,11 @@
-import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { existsSync, lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
+import { tempDirs } from "../helpers/tempDirs.ts";
 import { framed, framedLines, hashOf, linesHash, loadFramed, loadSlots, saveSlot, slotPaths } from "../../src/read/framedFile.ts";
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), "ccpulse-slots-"));
-  dirs.push(dir);
-  return dir;
-};
+const tempDir = tempDirs("ccpulse-slots-");
 /** `t` as a file, loaded. */
 const load = async (t: string, owner = "me") => {
   const path = join(tempDir(), "framed.json");

@@ -1,18 +1,10 @@
-import { afterEach, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { expect, test } from "bun:test";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readSmallFile } from "../../src/read/smallFile.ts";
+import { tempDirs } from "../helpers/tempDirs.ts";
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-const scratch = () => {
-  const dir = mkdtempSync(join(tmpdir(), "ccpulse-small-"));
-  dirs.push(dir);
-  return dir;
-};
+const scratch = tempDirs("ccpulse-small-");
 
 test("a file up to the limit is read whole, multi-byte text intact; one byte more is too large", async () => {
   const dir = scratch();
