@@ -170,7 +170,42 @@ export async function loadCache(path: string, configDir: string, sessionId: stri
  * failure (full disk, read-only home, a directory in the way) is swallowed: the cache is an optimisation
  * and the answer is already computed.
  */
-export async function saveCache(path: string, stored: StoredCache, summary: Summary, cache: SessionCache): Promise<void> {
+export async function saveCache(path: string, stored: StoredCache, summary: Summary, cache: SessionCache, now = Date.now()): Promise<void> {
   const head = { version: CACHE_VERSION, configDir: summary.configDir, sessionId: summary.sessionId, gen: stored.next.gen };
   await saveSlot(path, stored.next, framedLines(head, summary, cacheLines(cache, stored.lineOf))).catch(() => {});
+  // A session's first version: rare enough (once a session) to look for the folders of older versions.
+  if (stored.next.gen === 1) await sweepOldVersions(path.slice(0, path.lastIndexOf("/sessions-v")), now);
+}
+
+// A folder of an older version that no binary has written to for this long is left from an upgrade.
+// Not sooner: two installed versions (the tmux plugin's and another on PATH) would otherwise delete
+// each other's caches and rebuild them cold, each time a session starts.
+export const OLD_VERSION_IDLE_MS = 7 * 86_400_000;
+
+/**
+ * Removes `sessions-v<N>` folders of other versions than this one's whose files were all last written
+ * more than OLD_VERSION_IDLE_MS ago: a session's cache is 100–300 KB in each of two slots, and every
+ * version bump left a whole folder of them behind. Only real folders directly under the cache dir; a
+ * symlink is left alone.
+ */
+async function sweepOldVersions(cacheDir: string, now: number): Promise<void> {
+  const fs = await import("node:fs");
+  let names: string[];
+  try {
+    names = fs.readdirSync(cacheDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const version = /^sessions-v(\d{1,6})$/.exec(name)?.[1];
+    if (version === undefined || Number(version) === CACHE_VERSION) continue;
+    const dir = `${cacheDir}/${name}`;
+    try {
+      if (!fs.lstatSync(dir).isDirectory()) continue;
+      const written = fs.readdirSync(dir).map((entry) => fs.lstatSync(`${dir}/${entry}`, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+      if (written.every((mtime) => now - mtime > OLD_VERSION_IDLE_MS)) fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
 }

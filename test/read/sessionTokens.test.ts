@@ -1,12 +1,12 @@
 import { describe, expect, spyOn, test } from "bun:test";
-import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { encodeProjectDir } from "../../src/discover/projectDir.ts";
 import { cacheDir } from "../../src/env.ts";
 import { StatMemo, readSessionTokens, stampOf, startTokenRead } from "../../src/read/sessionTokens.ts";
 import { MISSING_MTIME, fingerprint } from "../../src/replay/replay.ts";
 import { hashOf, linesHash, slotPaths } from "../../src/read/framedFile.ts";
-import { CACHE_VERSION, CacheHeadSchema, type SessionCache, SessionCacheSchema, SummarySchema, cacheLines, cachePath, parseCacheLines } from "../../src/read/tokenCache.ts";
+import { CACHE_VERSION, CacheHeadSchema, OLD_VERSION_IDLE_MS, type SessionCache, SessionCacheSchema, SummarySchema, cacheLines, cachePath, parseCacheLines } from "../../src/read/tokenCache.ts";
 import * as v from "valibot";
 import { type TestHome, makeHome } from "../helpers/home.ts";
 import { naiveTotals } from "../helpers/oracle.ts";
@@ -265,6 +265,37 @@ test("a call's stats stand in for the replay's fingerprints: the same mtime for 
   await Promise.all(paths.map((p) => memo.of(p)));
   expect(paths.map((p) => memo.mtimeOf(p) ?? MISSING_MTIME)).toEqual(paths.map(fingerprint));
   expect(memo.mtimeOf(missing)).toBeNull();
+});
+
+test("a session's first cache sweeps the folders of older versions that nothing has written to for a week", async () => {
+  const { home, transcript, read } = setup();
+  const root = cacheDir(home.env);
+  const old = new Date(Date.now() - OLD_VERSION_IDLE_MS - 60_000);
+  const folder = (name: string, files: Record<string, Date>) => {
+    mkdirSync(join(root, name), { recursive: true });
+    for (const [file, at] of Object.entries(files)) {
+      writeFileSync(join(root, name, file), "{}");
+      utimesSync(join(root, name, file), at, at);
+    }
+  };
+  folder("sessions-v3", { "a.json": old, "a.1.json": old });
+  folder("sessions-v4", { "b.json": old, "c.json": new Date() });
+  folder("sessions-vX", { "d.json": old });
+  folder("usage-v1", { "e.json": old });
+  const outside = join(home.root, "outside");
+  mkdirSync(outside);
+  writeFileSync(join(outside, "f.json"), "{}");
+  utimesSync(join(outside, "f.json"), old, old);
+  symlinkSync(outside, join(root, "sessions-v5"));
+  writeFileSync(transcript, lines(...response("m1", { output: 5 })));
+  expect((await read()).tokens.output).toBe(5);
+  expect(readdirSync(root).sort()).toEqual(["sessions-v4", "sessions-v5", `sessions-v${CACHE_VERSION}`, "sessions-vX", "usage-v1"].sort());
+  expect(readdirSync(outside)).toEqual(["f.json"]);
+  // Only a session's first version looks: later writes do not list the cache dir again.
+  folder("sessions-v6", { "g.json": old });
+  appendFileSync(transcript, lines(...response("m2", { output: 1 })));
+  expect((await read()).tokens.output).toBe(6);
+  expect(existsSync(join(root, "sessions-v6"))).toBe(true);
 });
 
 describe("the cache file", () => {
