@@ -30,6 +30,15 @@ const ABANDONED_TEMP_MS = 60_000;
  * at a cache write. Cheap enough for a cold rebuild (one readdir), not for every call.
  */
 export async function removeAbandonedTemps(dir: string, now = Date.now()): Promise<void> {
+  await removeEntries(dir, (fs, name, path) => {
+    if (!TEMP_NAME.test(name)) return false;
+    const stat = fs.statSync(path, { throwIfNoEntry: false });
+    return stat?.isFile() === true && stat.mtimeMs < now - ABANDONED_TEMP_MS;
+  });
+}
+
+/** Removes the entries of `dir` that `stale` picks (folders with what they hold); one gone already, or not ours to remove, is passed over. */
+export async function removeEntries(dir: string, stale: (fs: typeof import("node:fs"), name: string, path: string) => boolean): Promise<void> {
   const fs = await import("node:fs");
   let names: string[];
   try {
@@ -38,10 +47,9 @@ export async function removeAbandonedTemps(dir: string, now = Date.now()): Promi
     return;
   }
   for (const name of names) {
-    if (!TEMP_NAME.test(name)) continue;
+    const path = `${dir}/${name}`;
     try {
-      const stat = fs.statSync(`${dir}/${name}`, { throwIfNoEntry: false });
-      if (stat?.isFile() && stat.mtimeMs < now - ABANDONED_TEMP_MS) fs.rmSync(`${dir}/${name}`, { force: true });
+      if (stale(fs, name, path)) fs.rmSync(path, { recursive: true, force: true });
     } catch {
       // gone already, or not ours to remove
     }

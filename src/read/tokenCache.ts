@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { count, lazySchema } from "../schemas.ts";
 import { type NextSlot, framedLines, loadSlots, saveSlot, slotEntries } from "./framedFile.ts";
 import { LimitHitSchema, ReplySchema, TallySchema, TokensSchema } from "../derive/tokens.ts";
+import { removeEntries } from "../atomicWrite.ts";
 
 // Bump when the cache layout or what a tally means changes: an older file is then rebuilt from byte 0.
 export const CACHE_VERSION = 10;
@@ -189,23 +190,10 @@ export const OLD_VERSION_IDLE_MS = 7 * 86_400_000;
  * symlink is left alone.
  */
 async function sweepOldVersions(cacheDir: string, now: number): Promise<void> {
-  const fs = await import("node:fs");
-  let names: string[];
-  try {
-    names = fs.readdirSync(cacheDir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
+  await removeEntries(cacheDir, (fs, name, dir) => {
     const version = /^sessions-v(\d{1,6})$/.exec(name)?.[1];
-    if (version === undefined || Number(version) === CACHE_VERSION) continue;
-    const dir = `${cacheDir}/${name}`;
-    try {
-      if (!fs.lstatSync(dir).isDirectory()) continue;
-      const written = fs.readdirSync(dir).map((entry) => fs.lstatSync(`${dir}/${entry}`, { throwIfNoEntry: false })?.mtimeMs ?? 0);
-      if (written.every((mtime) => now - mtime > OLD_VERSION_IDLE_MS)) fs.rmSync(dir, { recursive: true, force: true });
-    } catch {
-      // gone already, or not ours to remove
-    }
-  }
+    if (version === undefined || Number(version) === CACHE_VERSION || !fs.lstatSync(dir).isDirectory()) return false;
+    const written = fs.readdirSync(dir).map((entry) => fs.lstatSync(`${dir}/${entry}`, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+    return written.every((mtime) => now - mtime > OLD_VERSION_IDLE_MS);
+  });
 }
