@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { count } from "../schemas.ts";
 import { writeFileAtomic } from "../atomicWrite.ts";
+import { readRegularFile } from "./smallFile.ts";
 
 /** wyhash of a line, as the head of a framed file records it. */
 export const hashOf = (line: string): string => Bun.hash.wyhash(line).toString(36);
@@ -44,29 +45,11 @@ let readBuffer = Buffer.alloc(0);
 
 /** The regular file at `path`, in readBuffer (good until the next read); undefined when missing or not one. */
 function readWhole(fs: typeof import("node:fs"), path: string): Buffer | undefined {
-  let fd: number;
-  try {
-    // O_NONBLOCK: a FIFO put at the path would otherwise block the open for good.
-    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  } catch {
-    return undefined;
-  }
-  try {
-    const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) return undefined;
-    if (readBuffer.length < stat.size) readBuffer = Buffer.allocUnsafe(Math.max(stat.size, 2 * readBuffer.length, 256 << 10));
-    let length = 0;
-    while (length < stat.size) {
-      const n = fs.readSync(fd, readBuffer, length, stat.size - length, length);
-      if (n <= 0) break;
-      length += n;
-    }
-    return readBuffer.subarray(0, length);
-  } catch {
-    return undefined;
-  } finally {
-    fs.closeSync(fd);
-  }
+  const bytes = readRegularFile(fs, path, (size) => {
+    if (readBuffer.length < size) readBuffer = Buffer.allocUnsafe(Math.max(size, 2 * readBuffer.length, 256 << 10));
+    return readBuffer.subarray(0, size);
+  });
+  return typeof bytes === "string" ? undefined : bytes;
 }
 
 /** linesHash of the lines in bytes[start, end), as their text would hash. */
@@ -131,6 +114,9 @@ const parseJson = <T>(text: string | undefined): T | undefined => {
   }
 };
 
+/** A body of one line, parsed. */
+const oneLine = <T>(lines: readonly string[] | undefined): T | undefined => (lines?.length === 1 ? parseJson<T>(lines[0]) : undefined);
+
 /**
  * ccpulse's own cache files (session caches, the usage ledger): a small head checked against its
  * schema, then a summary line and the body's lines, trusted when they hash as the head says. Both are
@@ -162,10 +148,7 @@ function framedFile<H extends FrameHashes>(fs: typeof import("node:fs"), path: s
     whole: () => reading.summary !== undefined && reading.bodyHolds,
     summary: () => parseJson(reading.summary),
     bodyLines,
-    body: () => {
-      const body = bodyLines();
-      return body?.length === 1 ? parseJson(body[0]) : undefined;
-    },
+    body: () => oneLine(bodyLines()),
   };
 }
 
@@ -251,10 +234,7 @@ export async function loadSlots<H extends FrameHashes & { gen: number }>(
       return used.next;
     },
     bodyLines,
-    body: <T>() => {
-      const body = bodyLines();
-      return body?.length === 1 ? parseJson<T>(body[0]) : undefined;
-    },
+    body: <T>() => oneLine<T>(bodyLines()),
   };
 }
 

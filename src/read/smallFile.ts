@@ -1,18 +1,30 @@
 /**
- * Small files read whole at the start of a call (probes, config.json, /proc entries): synchronously,
- * with node:fs, which a call that gets past its stored answer loads anyway (discover/probeFiles.ts).
+ * Files read whole at the start of a call (probes, config.json, /proc entries, and the cache files in
+ * read/framedFile.ts): synchronously, with node:fs, which a call that gets past its stored answer loads
+ * anyway (discover/probeFiles.ts).
  * Each Bun.file() read or stat was a round trip through Bun's I/O threads: with them replaced, a
  * `compact --tmux` whose answer had to be made again took 40.0 against 42.3 ms, 43.3 against 47.6 ms
  * of CPU, on the medium bench home (interleaved, 20 rounds).
  */
 
 /**
- * The text of the regular file at `path`, at most `limit` bytes of it. O_NONBLOCK: a FIFO put at the
- * path would otherwise block the open for good. Read one byte past the limit even when the size said
- * less: the file can grow between the two.
+ * The text of the regular file at `path`, at most `limit` bytes of it. Read one byte past the limit
+ * even when the size said less: the file can grow between the two.
  */
 export async function readSmallFile(path: string, limit: number): Promise<{ readonly text: string } | "missing" | "not-a-file" | "too-large"> {
-  const fs = await import("node:fs");
+  // Only the pages a read fills are faulted in.
+  const bytes = readRegularFile(await import("node:fs"), path, (size) => (size > limit ? undefined : Buffer.allocUnsafe(limit + 1)));
+  if (bytes === undefined) return "too-large";
+  if (typeof bytes === "string") return bytes;
+  return bytes.length > limit ? "too-large" : { text: bytes.toString("utf8") };
+}
+
+/**
+ * The bytes of the regular file at `path`, read synchronously into the buffer `into` gives for its size
+ * (as many as are there, up to the buffer's length); undefined when `into` gives none. O_NONBLOCK: a
+ * FIFO put at the path would otherwise block the open for good.
+ */
+export function readRegularFile(fs: typeof import("node:fs"), path: string, into: (size: number) => Buffer | undefined): Buffer | "missing" | "not-a-file" | undefined {
   let fd: number;
   try {
     fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
@@ -22,16 +34,15 @@ export async function readSmallFile(path: string, limit: number): Promise<{ read
   try {
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) return "not-a-file";
-    if (stat.size > limit) return "too-large";
-    // Only the pages a read fills are faulted in.
-    const buf = Buffer.allocUnsafe(limit + 1);
+    const buf = into(stat.size);
+    if (buf === undefined) return undefined;
     let length = 0;
-    while (length <= limit) {
-      const n = fs.readSync(fd, buf, length, limit + 1 - length, length);
+    while (length < buf.length) {
+      const n = fs.readSync(fd, buf, length, buf.length - length, length);
       if (n <= 0) break;
       length += n;
     }
-    return length > limit ? "too-large" : { text: buf.toString("utf8", 0, length) };
+    return buf.subarray(0, length);
   } catch {
     return "missing";
   } finally {
