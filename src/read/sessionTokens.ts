@@ -408,10 +408,11 @@ async function subagentFiles(transcript: string, sessionId: string, cache: Sessi
   const files: string[] = [];
   if (rootStat?.isDirectory) {
     dirs[root] = rootStat.mtimeMs;
-    for (const entry of new Bun.Glob("**").scanSync({ cwd: root, onlyFiles: false, followSymlinks: false })) {
-      const full = `${root}/${entry}`;
-      if (entry.endsWith(".jsonl")) files.push(full);
-      else if (!entry.endsWith(".json")) {
+    for (const entry of walk(fs as typeof import("node:fs"), root)) {
+      const full = `${root}/${entry.path}`;
+      if (entry.path.endsWith(".jsonl")) files.push(full);
+      else if (!entry.path.endsWith(".json") && !entry.isFile) {
+        // A symlink to a folder is watched like one (stat follows it) but, as below, not walked into.
         const s = await memo.of(full);
         if (s?.isDirectory) dirs[full] = s.mtimeMs;
       }
@@ -420,4 +421,30 @@ async function subagentFiles(transcript: string, sessionId: string, cache: Sessi
   const dirty = JSON.stringify(dirs) !== JSON.stringify(cache.dirs);
   cache.dirs = dirs;
   return { files: files.sort(), root, dirty };
+}
+
+/**
+ * Every entry below `root`, as relative paths: not hidden ones, and not into symlinked folders (a link
+ * to `/` must not list the disk). The order Bun.Glob("**") gave, which this replaces: a folder's entries,
+ * then the folders found in it, last found first. Its first scan cost ~1.7 ms in a compiled binary, the
+ * call after an append to the medium bench home ~1.6 ms in all for the sub-agent folders of 8 sessions.
+ */
+function* walk(fs: typeof import("node:fs"), root: string): Generator<{ path: string; isFile: boolean }> {
+  const pending = [""];
+  for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
+    let entries: import("node:fs").Dirent[];
+    try {
+      entries = fs.readdirSync(dir === "" ? root : `${root}/${dir}`, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    const found: string[] = [];
+    for (const entry of entries) {
+      if (entry.name.startsWith(".")) continue;
+      const path = dir === "" ? entry.name : `${dir}/${entry.name}`;
+      if (entry.isDirectory()) found.push(path);
+      yield { path, isFile: entry.isFile() };
+    }
+    pending.push(...found);
+  }
 }

@@ -177,6 +177,27 @@ describe("readSessionTokens through the offset cache", () => {
     expect((await read()).tokens.output).toBe(97);
   });
 
+  test("the sub-agent folder walk: nested folders are, hidden entries and symlinked folders are not; a link's own new files do not count", async () => {
+    const { home, transcript, read } = setup();
+    writeFileSync(transcript, lines(...response("p1", { output: 1 })));
+    const subDir = join(dirname(transcript), SID, "subagents");
+    const deep = join(subDir, "workflows", "run-1", "step-2");
+    mkdirSync(deep, { recursive: true });
+    writeFileSync(join(deep, "agent-d.jsonl"), lines(assistantLine("d1", "rd1", { output: 10 }, { sidechain: true })));
+    mkdirSync(join(subDir, ".hidden"));
+    writeFileSync(join(subDir, ".hidden", "agent-h.jsonl"), lines(assistantLine("h1", "rh1", { output: 100 }, { sidechain: true })));
+    writeFileSync(join(subDir, ".agent-dot.jsonl"), lines(assistantLine("h2", "rh2", { output: 200 }, { sidechain: true })));
+    const outside = join(home.root, "elsewhere");
+    mkdirSync(outside);
+    writeFileSync(join(outside, "agent-x.jsonl"), lines(assistantLine("x1", "rx1", { output: 1000 }, { sidechain: true })));
+    symlinkSync(outside, join(subDir, "linked"));
+    expect((await read()).tokens.output).toBe(11);
+    // The link is watched like a folder, so a change in it is noticed, but still not walked into.
+    writeFileSync(join(outside, "agent-y.jsonl"), lines(assistantLine("y1", "ry1", { output: 3000 }, { sidechain: true })));
+    writeFileSync(join(deep, "agent-e.jsonl"), lines(assistantLine("e1", "re1", { output: 20 }, { sidechain: true })));
+    expect((await read()).tokens.output).toBe(31);
+  });
+
   test("a refresh stringifies again only the cursors of the files it read; the others' lines are written as read", async () => {
     const { transcript, read } = setup();
     const subDir = join(dirname(transcript), SID, "subagents");
