@@ -174,9 +174,16 @@ export async function loadCache(path: string, configDir: string, sessionId: stri
 export async function saveCache(path: string, stored: StoredCache, summary: Summary, cache: SessionCache, now = Date.now()): Promise<void> {
   const head = { version: CACHE_VERSION, configDir: summary.configDir, sessionId: summary.sessionId, gen: stored.next.gen };
   await saveSlot(path, stored.next, framedLines(head, summary, cacheLines(cache, stored.lineOf))).catch(() => {});
-  // A session's first version: rare enough (once a session) to look for the folders of older versions.
-  if (stored.next.gen === 1) await sweepOldVersions(path.slice(0, path.lastIndexOf("/sessions-v")), now);
+  // A session's first version: rare enough (once a session) to look for the folders of older versions,
+  // and once a process per cache dir (a cold call writes the first version of every session's cache).
+  const dir = path.slice(0, path.lastIndexOf("/sessions-v"));
+  if (stored.next.gen === 1 && !swept.has(dir)) {
+    swept.add(dir);
+    await sweepOldVersions(dir, now);
+  }
 }
+
+const swept = new Set<string>();
 
 // A folder of an older version that no binary has written to for this long is left from an upgrade.
 // Not sooner: two installed versions (the tmux plugin's and another on PATH) would otherwise delete

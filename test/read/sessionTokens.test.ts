@@ -317,6 +317,12 @@ test("a session's first cache sweeps the folders of older versions that nothing 
   appendFileSync(transcript, lines(...response("m2", { output: 1 })));
   expect((await read()).tokens.output).toBe(6);
   expect(existsSync(join(root, "sessions-v6"))).toBe(true);
+  // Nor does another session's first version in the same process: a cold call writes one for each.
+  const other = "7d156c6c-6fd0-4c29-b1b1-c0e1d2a3b4c5";
+  writeFileSync(join(dirname(transcript), `${other}.jsonl`), lines(...response("o1", { output: 7 })));
+  expect((await readSessionTokens({ configDir: home.claude, sessionId: other, cwd: CWD }, root)).tokens.output).toBe(7);
+  expect(existsSync(cachePath(root, home.claude, other))).toBe(true);
+  expect(existsSync(join(root, "sessions-v6"))).toBe(true);
 });
 
 describe("the cache file", () => {
