@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { MAX_INPUT_BYTES, loadRecords, parseStatuslineInput, saveRecord } from "../../src/read/statusline.ts";
 import { makeHome } from "../helpers/home.ts";
-import { writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const FULL = {
@@ -48,6 +48,16 @@ describe("records", () => {
     await saveRecord(home.cache, { ...input, session_id: "other" }, 3000);
     mkdirSync(join(home.cache, "statusline-v1"), { recursive: true });
     writeFileSync(join(home.cache, "statusline-v1", "garbage.json"), "{torn");
+    // Only regular files named *.json, not hidden: a link, a FIFO (never opened, so never waited on),
+    // a folder, a hidden copy and another name all hold a record that must not be loaded.
+    const record = readFileSync(join(home.cache, "statusline-v1", readdirSync(join(home.cache, "statusline-v1")).find((n) => n !== "garbage.json") as string), "utf8");
+    const outside = join(home.root, "record.json");
+    writeFileSync(outside, record.replace(/"recordedAt":\d+/, '"recordedAt":9000'));
+    symlinkSync(outside, join(home.cache, "statusline-v1", "linked.json"));
+    writeFileSync(join(home.cache, "statusline-v1", ".hidden.json"), record.replace(/"recordedAt":\d+/, '"recordedAt":9001'));
+    writeFileSync(join(home.cache, "statusline-v1", "other.txt"), record.replace(/"recordedAt":\d+/, '"recordedAt":9002'));
+    mkdirSync(join(home.cache, "statusline-v1", "folder.json"));
+    expect(Bun.spawnSync(["mkfifo", join(home.cache, "statusline-v1", "fifo.json")]).exitCode).toBe(0);
     const records = await loadRecords(home.cache);
     expect(records.map((r) => [r.input.session_id, r.recordedAt, r.input.cost?.total_cost_usd]).sort()).toEqual([
       ["6c045c5b-5fc4-4b18-a0a0-b9d0dc9e1a30", 2000, 1],
