@@ -1,8 +1,8 @@
 /**
  * The message ids of a session's main transcript, kept so a sidechain file's replays of them (a /btw
  * side question repeats the parent's messages with another requestId) are counted once, in the main
- * file. Each id is one 53-bit hash in a growable Float64Array, stored in the offset cache as base64 of
- * its bytes. Measured with /usr/bin/time: as base-36 wyhash strings joined by "\n" (one BigInt and one
+ * file. Each id is one 53-bit hash in a growable Float64Array, stored in the offset cache as lines of
+ * base64 of its bytes. Measured with /usr/bin/time: as base-36 wyhash strings joined by "\n" (one BigInt and one
  * string per id, then joined, stringified and split again) a cold `json` over the large bench home
  * peaked at 84 MiB RSS, 74 as these hashes (69 keeping no ids at all); a cold `compact` of one 400 MB
  * transcript at 67 MiB, 62.5 as these hashes.
@@ -13,40 +13,48 @@
 // not BigInts, so hashing allocates nothing.
 const hashOf = (id: string): number => Bun.hash.cityHash32(id) * 2 ** 21 + (Bun.hash.murmur32v3(id) >>> 11);
 
-// Whether a text has the length of an encode()d one: base64 of a whole number of 8-byte ids.
-function wholeIds(text: string): boolean {
-  const bytes = (text.length / 4) * 3 - (text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0);
-  return text.length % 4 === 0 && bytes % 8 === 0;
-}
+// Ids a stored line: 384 ids are 3,072 bytes, a multiple of 3, so a full line is 4,096 base64 characters
+// with no padding, decoded on its own. As one string, every refresh that added an id stringified,
+// copied and wrote all of them again: 50 KB a session after ~120 appends to the medium bench home.
+export const IDS_PER_LINE = 384;
+const LINE_CHARS = (IDS_PER_LINE * 8 * 4) / 3;
+const BASE64 = /^[A-Za-z0-9+/]*$/;
+
+// The whole ids of one stored line; a line that is not base64 decodes to what it can (Buffer skips the rest).
+const bytesOf = (line: string): Buffer => {
+  const bytes = Buffer.from(line, "base64");
+  return bytes.subarray(0, bytes.length - (bytes.length % 8));
+};
 
 /**
  * A session's stored ids plus the ones added since. A refresh after an append adds the main file's
- * new ids and usually looks none up (only sub-agent rows are checked): so the stored text is decoded
- * only on the first has(), and encode() appends the new ids' base64 to it. Decoding and re-encoding
- * every id on each refresh was ~3% of a CPU profile of the call after an append (~3,000 ids a session).
+ * new ids and usually looks none up (only sub-agent rows are checked): so the stored lines are decoded
+ * only on the first has(), and encode() keeps the full ones as they were read, coding only the last,
+ * partial line again with the new ids. Decoding and re-encoding every id on each refresh was ~3% of a
+ * CPU profile of the call after an append (~3,000 ids a session).
  */
 export class MessageIds {
-  private readonly stored: string;
+  private readonly stored: readonly string[];
   private added = new Float64Array(64);
   private addedCount = 0;
   /** Every id, sorted for lookups: made on the first has() after an add(). */
   private sorted?: Float64Array;
 
-  private constructor(stored: string) {
+  private constructor(stored: readonly string[]) {
     this.stored = stored;
   }
 
   static empty(): MessageIds {
-    return new MessageIds("");
+    return new MessageIds([]);
   }
 
-  /** The set stored by encode(); a string that is not one (wrong length, not base64) yields what it can. */
-  static decode(text: string): MessageIds {
-    return new MessageIds(text);
+  /** The set stored by encode(); lines that are not its (wrong length, not base64) yield what they can. */
+  static decode(lines: readonly string[]): MessageIds {
+    return new MessageIds(lines);
   }
 
   get size(): number {
-    return Math.floor(Buffer.from(this.stored, "base64").length / 8) + this.addedCount;
+    return this.stored.reduce((sum, line) => sum + bytesOf(line).length / 8, 0) + this.addedCount;
   }
 
   add(id: string): void {
@@ -72,24 +80,24 @@ export class MessageIds {
     return sorted[lo] === hash;
   }
 
-  encode(): string {
-    if (!wholeIds(this.stored)) return Buffer.from(this.all().buffer).toString("base64");
-    if (this.addedCount === 0) return this.stored;
-    // Base64 codes 3 bytes at a time: the stored text's last, padded quantum (1 or 2 bytes) is coded
-    // again with the new bytes; everything before it stays as it is.
-    const padded = this.stored.endsWith("=");
-    const keep = padded ? this.stored.slice(0, -4) : this.stored;
-    const carry = padded ? Buffer.from(this.stored.slice(-4), "base64") : Buffer.alloc(0);
-    return keep + Buffer.concat([carry, Buffer.from(this.added.buffer, 0, this.addedCount * 8)]).toString("base64");
+  /** The ids as lines of IDS_PER_LINE each (the last one shorter): the stored full lines as they were. */
+  encode(): string[] {
+    let kept = 0;
+    while (kept < this.stored.length && isFullLine(this.stored[kept] as string)) kept++;
+    const rest = Buffer.concat([...this.stored.slice(kept).map(bytesOf), Buffer.from(this.added.buffer, 0, this.addedCount * 8)]);
+    const lines = this.stored.slice(0, kept);
+    for (let at = 0; at < rest.length; at += IDS_PER_LINE * 8) lines.push(rest.toString("base64", at, Math.min(rest.length, at + IDS_PER_LINE * 8)));
+    return lines;
   }
 
-  /** The stored ids (as many whole ones as the text holds) and the added ones. */
+  /** The stored ids (as many whole ones as each line holds) and the added ones. */
   private all(): Float64Array {
-    const bytes = Buffer.from(this.stored, "base64");
-    const count = Math.floor(bytes.length / 8);
-    const hashes = new Float64Array(count + this.addedCount);
-    new Uint8Array(hashes.buffer).set(bytes.subarray(0, count * 8));
-    hashes.set(this.added.subarray(0, this.addedCount), count);
+    const stored = Buffer.concat(this.stored.map(bytesOf));
+    const hashes = new Float64Array(stored.length / 8 + this.addedCount);
+    new Uint8Array(hashes.buffer).set(stored);
+    hashes.set(this.added.subarray(0, this.addedCount), stored.length / 8);
     return hashes;
   }
 }
+
+const isFullLine = (line: string): boolean => line.length === LINE_CHARS && BASE64.test(line);

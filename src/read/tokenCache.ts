@@ -5,7 +5,7 @@ import { LimitHitSchema, ReplySchema, TallySchema, TokensSchema } from "../deriv
 import { removeEntries } from "../atomicWrite.ts";
 
 // Bump when the cache layout or what a tally means changes: an older file is then rebuilt from byte 0.
-export const CACHE_VERSION = 10;
+export const CACHE_VERSION = 11;
 
 /** Which cache a line belongs to: every line of a cache file names its version, config dir and session. */
 const whoseEntries = () => ({ version: v.literal(CACHE_VERSION), configDir: v.string(), sessionId: v.string() });
@@ -33,7 +33,7 @@ export const SessionCacheSchema = lazySchema(() =>
     dirs: v.record(v.string(), v.number()),
     files: v.record(v.string(), CursorSchema),
     // The main file's message ids (read/messageIds.ts encode()), to drop their replays in sidechain files.
-    mainIds: v.string(),
+    mainIds: v.array(v.string()),
   }),
 );
 export type SessionCache = v.InferOutput<typeof SessionCacheSchema>;
@@ -83,7 +83,7 @@ export const emptyCache = (configDir: string, sessionId: string): SessionCache =
   sessionId,
   dirs: {},
   files: {},
-  mainIds: "",
+  mainIds: [],
 });
 
 /**
@@ -96,30 +96,36 @@ export function cachePath(cacheDir: string, configDir: string, sessionId: string
 }
 
 /**
- * The cursors as a cache body's lines: the session's own entries (whose, transcript, folders, message
- * ids), then one `[path, cursor]` line per file. A refresh after an append moves the cursors of the
- * files that grew (the main transcript, a running sub-agent) and leaves the rest, ~60 finished
- * sub-agents a session on the medium bench home: `unchanged` gives their lines as they were read, so
- * only the moved ones are stringified again. As one JSON line, the 8 caches' stringify was the largest
- * single cost of the call after an append (11% of its CPU profile).
+ * The cursors as a cache body's lines: the session's own entries (whose, transcript, folders), the main
+ * file's message ids (lines of base64, messageIds.ts), then one `[path, cursor]` line per file. A refresh
+ * after an append moves the cursors of the files that grew (the main transcript, a running sub-agent)
+ * and leaves the rest, ~60 finished sub-agents a session on the medium bench home: `unchanged` gives
+ * their lines as they were read, so only the moved ones are stringified again, and the id lines are
+ * written as they are. As one JSON line, the 8 caches' stringify was the largest single cost of the call
+ * after an append (11% of its CPU profile).
  */
 export function cacheLines(cache: SessionCache, unchanged: (path: string, cursor: Cursor) => string | undefined = () => undefined): string[] {
-  const { files, ...own } = cache;
-  return [JSON.stringify(own), ...Object.entries(files).map(([path, cursor]) => unchanged(path, cursor) ?? JSON.stringify([path, cursor]))];
+  const { files, mainIds, ...own } = cache;
+  return [JSON.stringify(own), ...mainIds, ...Object.entries(files).map(([path, cursor]) => unchanged(path, cursor) ?? JSON.stringify([path, cursor]))];
 }
+
+// A cursor line is a JSON array; an id line is base64, which never starts with one.
+const CURSOR_LINE = "[";
 
 /** cacheLines read back, with each cursor's line as read; undefined for lines that are not JSON. */
 export function parseCacheLines(lines: readonly string[]): { cache: SessionCache; lineOf: Map<Cursor, readonly [string, string]> } | undefined {
   try {
-    const own = JSON.parse(lines[0] ?? "") as Omit<SessionCache, "files">;
+    const own = JSON.parse(lines[0] ?? "") as Omit<SessionCache, "files" | "mainIds">;
+    let at = 1;
+    while (at < lines.length && !(lines[at] as string).startsWith(CURSOR_LINE)) at++;
     const files: Record<string, Cursor> = {};
     const lineOf = new Map<Cursor, readonly [string, string]>();
-    for (const line of lines.slice(1)) {
+    for (const line of lines.slice(at)) {
       const [path, cursor] = JSON.parse(line) as [string, Cursor];
       files[path] = cursor;
       lineOf.set(cursor, [path, line]);
     }
-    return { cache: { ...own, files }, lineOf };
+    return { cache: { ...own, mainIds: lines.slice(1, at), files }, lineOf };
   } catch {
     return undefined;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { MessageIds } from "../../src/read/messageIds.ts";
+import { IDS_PER_LINE, MessageIds } from "../../src/read/messageIds.ts";
 
 const msgId = (i: number) => `msg_01${i.toString(36).padStart(22, "_")}`;
 
@@ -27,17 +27,22 @@ describe("MessageIds", () => {
     expect(MessageIds.decode(back.encode()).has(msgId(5000))).toBe(true);
   });
 
-  // encode() appends the new ids to the stored text; its last quantum is padded unless the stored
-  // bytes (8 per id) are a multiple of 3, so every count modulo 3 is a different case.
-  test.each([0, 1, 2, 3, 4, 5, 301])("appending to %i stored ids encodes as the whole set would", (stored) => {
-    for (const more of [0, 1, 2, 3, 7]) {
+  // encode() keeps the stored full lines and codes the last one again with the new ids; a line's
+  // bytes (8 per id) are a multiple of 3 only when full, so every count around a line's end is a case.
+  test.each([0, 1, 2, 3, 4, 5, 301, IDS_PER_LINE - 1, IDS_PER_LINE, IDS_PER_LINE + 1, 2 * IDS_PER_LINE + 7])("appending to %i stored ids encodes as the whole set would", (stored) => {
+    for (const more of [0, 1, 2, 3, 7, IDS_PER_LINE + 1]) {
       const first = MessageIds.empty();
       const whole = MessageIds.empty();
       for (let i = 0; i < stored; i++) [first, whole].forEach((ids) => ids.add(msgId(i)));
       const grown = MessageIds.decode(first.encode());
       for (let i = stored; i < stored + more; i++) [grown, whole].forEach((ids) => ids.add(msgId(i)));
-      expect(grown.encode()).toBe(whole.encode());
-      const back = MessageIds.decode(grown.encode());
+      const lines = grown.encode();
+      expect(lines).toEqual(whole.encode());
+      expect(lines.length).toBe(Math.ceil((stored + more) / IDS_PER_LINE));
+      expect(lines.slice(0, -1).every((line) => line.length === (IDS_PER_LINE * 32) / 3 && !line.includes("="))).toBe(true);
+      // The full lines stored are written again as they were.
+      expect(lines.slice(0, Math.floor(stored / IDS_PER_LINE))).toEqual(first.encode().slice(0, Math.floor(stored / IDS_PER_LINE)));
+      const back = MessageIds.decode(lines);
       expect(back.size).toBe(stored + more);
       for (let i = 0; i < stored + more; i++) expect(back.has(msgId(i))).toBe(true);
       expect(back.has(msgId(stored + more))).toBe(false);
@@ -45,21 +50,41 @@ describe("MessageIds", () => {
   });
 
   test.each([
-    ["empty", ""],
-    ["not base64", "%%%% not base64 \u0000"],
-    ["a torn hash (5 bytes)", Buffer.from([1, 2, 3, 4, 5]).toString("base64")],
-  ])("decodes %s without throwing", (_, text) => {
-    const ids = MessageIds.decode(text);
+    ["no lines", []],
+    ["empty", [""]],
+    ["not base64", ["%%%% not base64 \u0000"]],
+    ["a torn hash (5 bytes)", [Buffer.from([1, 2, 3, 4, 5]).toString("base64")]],
+    ["a full line's length of garbage", ["%".repeat((IDS_PER_LINE * 32) / 3)]],
+  ])("decodes %s without throwing", (_, lines) => {
+    const ids = MessageIds.decode(lines);
     expect(ids.size).toBe(0);
     expect(ids.has("msg_a")).toBe(false);
     ids.add("msg_a");
     expect(ids.has("msg_a")).toBe(true);
+    expect(MessageIds.decode(ids.encode()).has("msg_a")).toBe(true);
+  });
+
+  test("a damaged line among good ones: the ids around it stay, and it is coded again from what it holds", () => {
+    const ids = MessageIds.empty();
+    for (let i = 0; i < 2 * IDS_PER_LINE; i++) ids.add(msgId(i));
+    const [full, second] = ids.encode() as [string, string];
+    const torn = second.slice(0, 100);
+    const back = MessageIds.decode([full, torn]);
+    expect(back.has(msgId(0))).toBe(true);
+    expect(back.has(msgId(IDS_PER_LINE))).toBe(true);
+    expect(back.has(msgId(2 * IDS_PER_LINE - 1))).toBe(false);
+    back.add("msg_new");
+    const lines = back.encode();
+    expect(lines[0]).toBe(full);
+    const again = MessageIds.decode(lines);
+    expect(again.size).toBe(IDS_PER_LINE + Math.floor(((100 / 4) * 3) / 8) + 1);
+    expect([again.has(msgId(0)), again.has(msgId(IDS_PER_LINE)), again.has("msg_new")]).toEqual([true, true, true]);
   });
 
   test("keeps 8 bytes an id: 20,000 ids in 160,000 bytes, none taken for another", () => {
     const ids = MessageIds.empty();
     for (let i = 0; i < 20_000; i++) ids.add(msgId(i));
-    expect(Buffer.from(ids.encode(), "base64").length).toBe(160_000);
+    expect(ids.encode().reduce((sum, line) => sum + Buffer.from(line, "base64").length, 0)).toBe(160_000);
     let falseHits = 0;
     for (let i = 20_000; i < 120_000; i++) if (ids.has(msgId(i))) falseHits++;
     expect(falseHits).toBe(0);

@@ -6,6 +6,7 @@ import { cacheDir } from "../../src/env.ts";
 import { StatMemo, readSessionTokens, stampOf, startTokenRead } from "../../src/read/sessionTokens.ts";
 import { MISSING_MTIME, fingerprint } from "../../src/replay/replay.ts";
 import { hashOf, linesHash, slotPaths } from "../../src/read/framedFile.ts";
+import { IDS_PER_LINE } from "../../src/read/messageIds.ts";
 import { CACHE_VERSION, CacheHeadSchema, OLD_VERSION_IDLE_MS, type SessionCache, SessionCacheSchema, SummarySchema, cacheLines, cachePath, parseCacheLines } from "../../src/read/tokenCache.ts";
 import * as v from "valibot";
 import { type TestHome, makeHome } from "../helpers/home.ts";
@@ -225,6 +226,23 @@ describe("readSessionTokens through the offset cache", () => {
     appendFileSync(b, lines(assistantLine("b2", "rb2", { output: 200 }, { sidechain: true })));
     appendFileSync(transcript, lines(...response("p2", { output: 2 })));
     expect((await read()).tokens.output).toBe(373);
+  });
+
+  test("replays of parent messages are caught among ids kept over several lines and appends", async () => {
+    const { transcript, read, cacheFile } = setup();
+    const main = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => assistantLine(`p${from + i}`, `rp${from + i}`, { output: 1 }));
+    writeFileSync(transcript, lines(...main(0, IDS_PER_LINE + 10)));
+    expect((await read()).tokens.output).toBe(IDS_PER_LINE + 10);
+    appendFileSync(transcript, lines(...main(IDS_PER_LINE + 10, 2 * IDS_PER_LINE + 5)));
+    expect((await read()).tokens.output).toBe(2 * IDS_PER_LINE + 5);
+    const subDir = join(dirname(transcript), SID, "subagents");
+    mkdirSync(subDir, { recursive: true });
+    const replays = [0, IDS_PER_LINE - 1, IDS_PER_LINE, 2 * IDS_PER_LINE + 4].map((i) => assistantLine(`p${i}`, `again${i}`, { output: 1000 }, { sidechain: true }));
+    writeFileSync(join(subDir, "agent-a.jsonl"), lines(...replays, assistantLine("s1", "rs1", { output: 7 }, { sidechain: true })));
+    expect((await read()).tokens.output).toBe(2 * IDS_PER_LINE + 12);
+    // Two full lines of ids and the rest: every line but the last is written again as it was read.
+    const [, , cursors] = cacheParts(cacheFile);
+    expect(cursors.mainIds.map((line: string) => line.length)).toEqual([(IDS_PER_LINE * 32) / 3, (IDS_PER_LINE * 32) / 3, Buffer.alloc(5 * 8).toString("base64").length]);
   });
 
   test("a parent message's replay counts once the parent transcript is rewritten without it", async () => {
@@ -462,7 +480,7 @@ describe("the stamp", () => {
     writeFileSync(file, "0123456789");
     mkdirSync(dir);
     const s = statSync(file);
-    const read: v.InferOutput<typeof SessionCacheSchema> = { version: CACHE_VERSION, configDir: "", sessionId: "", dirs: { [dir]: 1 }, files: { [file]: { dev: s.dev, ino: s.ino, size: 4, offset: 4, tally: { tokens: { input: 0, cacheWrite: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 0 }, costUSD: 0, estimated: false, recent: [], buckets: [] } } }, mainIds: "" };
+    const read: v.InferOutput<typeof SessionCacheSchema> = { version: CACHE_VERSION, configDir: "", sessionId: "", dirs: { [dir]: 1 }, files: { [file]: { dev: s.dev, ino: s.ino, size: 4, offset: 4, tally: { tokens: { input: 0, cacheWrite: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 0 }, costUSD: 0, estimated: false, recent: [], buckets: [] } } }, mainIds: [] };
     expect(await stampOf([file, dir], read)).toBe(`${s.dev}:${s.ino}:4 d1`);
     expect(await stampOf([file, dir])).toBe(`${s.dev}:${s.ino}:10 d${statSync(dir).mtimeMs}`);
   });
