@@ -39,7 +39,7 @@ export function cacheProblem(text: string): string | undefined {
 
 /** The summary of the newest whole slot among a session cache's slot texts (scanCaches explains the slots). */
 export function newestSummary(slots: Iterable<string>): any {
-  const whole = [...slots].filter((text) => cacheProblem(text) === undefined).map((text) => text.trimEnd().split("\n").map((line) => JSON.parse(line)));
+  const whole = [...slots].filter((text) => cacheProblem(text) === undefined).map((text) => text.split("\n", 2).map((line) => JSON.parse(line)));
   return whole.sort((x, y) => y[0].gen - x[0].gen)[0]?.[1];
 }
 
