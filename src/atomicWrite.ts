@@ -4,7 +4,7 @@
  * 0700, the file is 0600. Throws on failure (full disk, read-only dir, a directory in the way) after
  * removing its temp file.
  */
-export async function writeFileAtomic(path: string, data: string): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   // node:fs only on write paths: importing it costs ~2–3 ms, which a warm status call must not pay.
   const fs = await import("node:fs");
   const dir = path.slice(0, path.lastIndexOf("/"));

@@ -10,7 +10,10 @@ export const hashOf = (line: string): string => Bun.hash.wyhash(line).toString(3
  * wyhash of a body's lines, each seeded with the hash of the ones before it: no joined copy of the
  * body is made to hash it. A body of one line hashes as hashOf(line).
  */
-export function linesHash(lines: readonly string[]): string {
+/** A line of a framed file, as text or as the bytes it was read as. */
+export type Line = string | Uint8Array;
+
+export function linesHash(lines: readonly Line[]): string {
   let hash: bigint | undefined;
   for (const line of lines) hash = hash === undefined ? Bun.hash.wyhash(line) : Bun.hash.wyhash(line, hash);
   return (hash ?? Bun.hash.wyhash("")).toString(36);
@@ -27,7 +30,9 @@ export const frameHashEntries = () => ({ summaryHash: v.string(), bodyHash: v.st
 export interface FramedFile<H> {
   readonly head?: H;
   summary<T>(): T | undefined;
-  /** The body's lines, unparsed: read again from the file, and only while it still holds this version. */
+  /** The body's lines as bytes: read again from the file, and only while it still holds this version. */
+  bodyBytes(): BodyBytes | undefined;
+  /** The body's lines, decoded (as bodyBytes). */
   bodyLines(): readonly string[] | undefined;
   /** A body of one line, parsed (as bodyLines). */
   body<T>(): T | undefined;
@@ -36,6 +41,35 @@ export interface FramedFile<H> {
 }
 
 const NEWLINE = 0x0a;
+
+/** Lines as byte ranges ([start, end), without the newline) of a buffer. */
+export interface LinesOf {
+  readonly bytes: Buffer;
+  readonly lines: readonly (readonly [number, number])[];
+}
+
+/**
+ * A body's lines in the buffer every framed file is read into, so valid only until the next read of
+ * one: decoding the body of each cache a refresh reads into one string cost ~0.75 ms per 250 KB on this
+ * VM, most of it page faults for the string, where the lines a refresh parses can be parsed from the
+ * bytes and the lines it leaves alone copied as bytes into the next version.
+ */
+export interface BodyBytes extends LinesOf {
+  /** The same version's lines, read again (they may have been overwritten since); undefined when the file no longer holds it. */
+  again(): BodyBytes | undefined;
+}
+
+/** The lines of bytes[start, end], end being the last line's newline. */
+export function lineRanges(bytes: Uint8Array, start: number, end: number): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (let at = start; at <= end; ) {
+    const newline = bytes.indexOf(NEWLINE, at);
+    const stop = newline < 0 || newline > end ? end : newline;
+    ranges.push([at, stop]);
+    at = stop + 1;
+  }
+  return ranges;
+}
 
 // One buffer for every framed file a call reads; each read is synchronous and parsed before the next.
 // A file read into a buffer of its own and decoded whole made two copies of every cache slot (~130 KB
@@ -54,15 +88,7 @@ function readWhole(fs: typeof import("node:fs"), path: string): Buffer | undefin
 
 /** linesHash of the lines in bytes[start, end), as their text would hash. */
 function bytesLinesHash(bytes: Buffer, start: number, end: number): string {
-  let hash: bigint | undefined;
-  for (let at = start; at <= end; ) {
-    const newline = bytes.indexOf(NEWLINE, at);
-    const stop = newline < 0 || newline > end ? end : newline;
-    const line = bytes.subarray(at, stop);
-    hash = hash === undefined ? Bun.hash.wyhash(line) : Bun.hash.wyhash(line, hash);
-    at = stop + 1;
-  }
-  return (hash ?? Bun.hash.wyhash("")).toString(36);
+  return linesHash(lineRanges(bytes, start, end).map(([from, to]) => bytes.subarray(from, to)));
 }
 
 /** What one read of a framed file found: its head (as text and parsed), its summary's text if that holds, whether its body holds. */
@@ -71,11 +97,11 @@ interface Reading<H> {
   readonly head?: H;
   readonly summary?: string;
   readonly bodyHolds: boolean;
-  /** The body's lines, decoded from the bytes read; only while those are still in readBuffer. */
-  readonly lines: () => string[];
+  /** The body's lines in the bytes read; only while those are still in readBuffer. */
+  readonly body: () => LinesOf;
 }
 
-const nothingRead: Reading<never> = { headLine: "", bodyHolds: false, lines: () => [] };
+const nothingRead: Reading<never> = { headLine: "", bodyHolds: false, body: () => ({ bytes: Buffer.alloc(0), lines: [] }) };
 
 function readingOf<H extends FrameHashes>(bytes: Buffer, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): Reading<H> {
   const firstEnd = bytes.indexOf(NEWLINE);
@@ -101,7 +127,7 @@ function readingOf<H extends FrameHashes>(bytes: Buffer, schema: v.GenericSchema
     head,
     summary: summaryHolds ? bytes.toString("utf8", summaryStart, summaryEnd) : undefined,
     bodyHolds,
-    lines: () => (hasBody ? bytes.toString("utf8", secondEnd + 1, bodyEnd).split("\n") : []),
+    body: () => ({ bytes, lines: hasBody ? lineRanges(bytes, secondEnd + 1, bodyEnd) : [] }),
   };
 }
 
@@ -135,25 +161,28 @@ export async function loadFramed<H extends FrameHashes>(path: string, schema: v.
 function framedFile<H extends FrameHashes>(fs: typeof import("node:fs"), path: string, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): FramedFile<H> {
   const bytes = readWhole(fs, path);
   const reading: Reading<H> = bytes ? readingOf(bytes, schema, belongs) : nothingRead;
-  let lines: readonly string[] | undefined;
-  const bodyLines = () => {
-    if (lines !== undefined || reading.head === undefined || !reading.bodyHolds) return lines;
+  const bodyBytes = (): BodyBytes | undefined => {
+    if (reading.head === undefined || !reading.bodyHolds) return undefined;
     const again = readWhole(fs, path);
     const reread = again && readingOf(again, schema, belongs);
-    if (reread?.headLine === reading.headLine && reread.bodyHolds) lines = reread.lines();
-    return lines;
+    return reread?.headLine === reading.headLine && reread.bodyHolds ? { ...reread.body(), again: bodyBytes } : undefined;
   };
+  let lines: readonly string[] | undefined;
+  const bodyLines = () => (lines ??= decoded(bodyBytes()));
   return {
     head: reading.head,
     whole: () => reading.summary !== undefined && reading.bodyHolds,
     summary: () => parseJson(reading.summary),
+    bodyBytes,
     bodyLines,
     body: () => oneLine(bodyLines()),
   };
 }
 
+const decoded = (body: LinesOf | undefined): string[] | undefined => body?.lines.map(([start, end]) => body.bytes.toString("utf8", start, end));
+
 /** The lines of a framed file: `head` with the hashes of the summary and body lines below it. */
-export function framedLines(head: object, summary: unknown, body: readonly string[]): readonly string[] {
+export function framedLines(head: object, summary: unknown, body: readonly Line[]): readonly Line[] {
   const second = JSON.stringify(summary);
   return [JSON.stringify({ ...head, summaryHash: hashOf(second), bodyHash: linesHash(body) }), second, ...body];
 }
@@ -214,18 +243,19 @@ export async function loadSlots<H extends FrameHashes & { gen: number }>(
   };
   const first = choose();
   let used = first;
-  let lines: readonly string[] | undefined;
-  let asked = false;
-  const bodyLines = () => {
-    if (asked) return lines;
-    asked = true;
-    lines = first.file.bodyLines();
-    if (lines === undefined && first.file.whole()) {
+  let decided = false;
+  // The version is chosen on the first call; later ones read that version again or get nothing.
+  const bodyBytes = () => {
+    if (!decided) {
+      decided = true;
+      const body = first.file.bodyBytes();
+      if (body !== undefined || !first.file.whole()) return body;
       used = choose();
-      lines = used.file.whole() ? used.file.bodyLines() : undefined;
     }
-    return lines;
+    return used.file.whole() ? used.file.bodyBytes() : undefined;
   };
+  let lines: readonly string[] | undefined;
+  const bodyLines = () => (lines ??= decoded(bodyBytes()));
   return {
     head: first.file.head,
     summary: () => first.file.summary(),
@@ -233,6 +263,7 @@ export async function loadSlots<H extends FrameHashes & { gen: number }>(
     get next() {
       return used.next;
     },
+    bodyBytes,
     bodyLines,
     body: <T>() => oneLine<T>(bodyLines()),
   };
@@ -260,12 +291,13 @@ const scratch = (size: number): Buffer => {
  * The lines are encoded one by one into a Buffer of the slot's size, never joined into one string:
  * joining made a rope that JavaScriptCore copied into a flat string before encoding it, and the padding
  * made a second one. Traced after a 1 MiB append to the medium bench home (caches of 200-390 KB in all,
- * slow phase), the two copies took 1.1-3.4 ms and 1.8-3.5 ms of a call's 7-8 cache writes.
+ * slow phase), the two copies took 1.1-3.4 ms and 1.8-3.5 ms of a call's 7-8 cache writes. Lines given
+ * as bytes may be views into the buffer framed files are read into (BodyBytes): nothing is awaited
+ * before they are encoded.
  */
-export async function saveSlot(path: string, next: NextSlot, lines: readonly string[]): Promise<void> {
-  const fs = await import("node:fs");
+export async function saveSlot(fs: typeof import("node:fs"), path: string, next: NextSlot, lines: readonly Line[]): Promise<void> {
   const target = slotPaths(path)[next.slot];
-  const length = lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
+  const length = lines.reduce((sum, line) => sum + (typeof line === "string" ? Buffer.byteLength(line) : line.length) + 1, 0);
   let fd: number | undefined;
   try {
     // O_NOFOLLOW: a symlink put at the path is replaced by the rename below, never written through.
@@ -278,13 +310,7 @@ export async function saveSlot(path: string, next: NextSlot, lines: readonly str
       const stat = fs.fstatSync(fd);
       // Within the file's size the write needs no new blocks, so a full disk cannot cut it short.
       if (stat.isFile() && stat.size >= length && stat.size <= length + 2 * reserveFor(length)) {
-        const bytes = scratch(stat.size);
-        let at = 0;
-        for (const line of lines) {
-          at += bytes.write(line, at);
-          bytes[at++] = NEWLINE;
-        }
-        bytes.fill(SPACE, at);
+        const bytes = encodeLines(scratch(stat.size), lines);
         if (fs.writeSync(fd, bytes, 0, bytes.length, 0) === bytes.length) return;
       }
     } catch {
@@ -293,5 +319,20 @@ export async function saveSlot(path: string, next: NextSlot, lines: readonly str
       fs.closeSync(fd);
     }
   }
-  await writeFileAtomic(target, `${lines.join("\n")}\n${" ".repeat(reserveFor(length))}`);
+  await writeFileAtomic(target, encodeLines(Buffer.allocUnsafe(length + reserveFor(length)), lines));
+}
+
+/** `lines`, each ended by a newline, then spaces to the end of `bytes`. */
+function encodeLines(bytes: Buffer, lines: readonly Line[]): Buffer {
+  let at = 0;
+  for (const line of lines) {
+    if (typeof line === "string") at += bytes.write(line, at);
+    else {
+      bytes.set(line, at);
+      at += line.length;
+    }
+    bytes[at++] = NEWLINE;
+  }
+  bytes.fill(SPACE, at);
+  return bytes;
 }

@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { count, lazySchema } from "../schemas.ts";
-import { type NextSlot, framedLines, loadSlots, saveSlot, slotEntries } from "./framedFile.ts";
+import { type Line, type LinesOf, type NextSlot, framedLines, loadSlots, saveSlot, slotEntries } from "./framedFile.ts";
 import { LimitHitSchema, ReplySchema, TallySchema, TokensSchema } from "../derive/tokens.ts";
 import { removeEntries } from "../atomicWrite.ts";
 
@@ -104,28 +104,43 @@ export function cachePath(cacheDir: string, configDir: string, sessionId: string
  * written as they are. As one JSON line, the 8 caches' stringify was the largest single cost of the call
  * after an append (11% of its CPU profile).
  */
-export function cacheLines(cache: SessionCache, unchanged: (path: string, cursor: Cursor) => string | undefined = () => undefined): string[] {
+export function cacheLines(cache: SessionCache, unchanged: (path: string, cursor: Cursor) => Line | undefined = () => undefined): Line[] {
   const { files, mainIds, ...own } = cache;
   return [JSON.stringify(own), ...mainIds, ...Object.entries(files).map(([path, cursor]) => unchanged(path, cursor) ?? JSON.stringify([path, cursor]))];
 }
 
 // A cursor line is a JSON array; an id line is base64, which never starts with one.
-const CURSOR_LINE = "[";
+const CURSOR_LINE = 0x5b;
 
-/** cacheLines read back, with each cursor's line as read; undefined for lines that are not JSON. */
-export function parseCacheLines(lines: readonly string[]): { cache: SessionCache; lineOf: Map<Cursor, readonly [string, string]> } | undefined {
+/**
+ * cacheLines read back from their bytes, with the line each cursor was read from; undefined for lines
+ * that are not JSON. Parsed from the bytes, not from a decoded body: the lines a refresh leaves alone
+ * are copied as bytes into the next version (StoredCache.unchangedLines).
+ */
+export function parseCacheLines(body: LinesOf): { cache: SessionCache; lineOf: Map<Cursor, readonly [string, number]> } | undefined {
+  const { bytes, lines } = body;
+  const json = <T>(i: number): T => {
+    const [start, end] = lines[i] ?? [0, 0];
+    const parsed = Bun.JSONL.parseChunk(bytes, start, end);
+    if (parsed.error !== null || !parsed.done || parsed.values.length !== 1) throw new Error("not a JSON line");
+    return parsed.values[0] as T;
+  };
   try {
-    const own = JSON.parse(lines[0] ?? "") as Omit<SessionCache, "files" | "mainIds">;
+    const own = json<Omit<SessionCache, "files" | "mainIds">>(0);
+    const mainIds: string[] = [];
     let at = 1;
-    while (at < lines.length && !(lines[at] as string).startsWith(CURSOR_LINE)) at++;
-    const files: Record<string, Cursor> = {};
-    const lineOf = new Map<Cursor, readonly [string, string]>();
-    for (const line of lines.slice(at)) {
-      const [path, cursor] = JSON.parse(line) as [string, Cursor];
-      files[path] = cursor;
-      lineOf.set(cursor, [path, line]);
+    for (; at < lines.length && bytes[(lines[at] as readonly [number, number])[0]] !== CURSOR_LINE; at++) {
+      const [start, end] = lines[at] as readonly [number, number];
+      mainIds.push(bytes.toString("latin1", start, end));
     }
-    return { cache: { ...own, mainIds: lines.slice(1, at), files }, lineOf };
+    const files: Record<string, Cursor> = {};
+    const lineOf = new Map<Cursor, readonly [string, number]>();
+    for (; at < lines.length; at++) {
+      const [path, cursor] = json<[string, Cursor]>(at);
+      files[path] = cursor;
+      lineOf.set(cursor, [path, at]);
+    }
+    return { cache: { ...own, mainIds, files }, lineOf };
   } catch {
     return undefined;
   }
@@ -136,10 +151,11 @@ export interface StoredCache {
   /** The cursors, parsed only when asked for; empty when missing or not the ones written with the summary. */
   cache(): SessionCache;
   /**
-   * A cursor's line as read, while the cursor is the object read: a refresh replaces the cursor of a
-   * file it reads (sessionTokens.ts advance), never changes one in place.
+   * The lines of the cursors still as they were read, by cursor, from the file read again: a refresh
+   * replaces the cursor of a file it reads (sessionTokens.ts advance), never changes one in place. The
+   * bytes are valid until the next framed file is read; when the version read is gone, none.
    */
-  lineOf(path: string, cursor: Cursor): string | undefined;
+  unchangedLines(): (path: string, cursor: Cursor) => Uint8Array | undefined;
   /** Where saveCache puts the version derived from this one. */
   readonly next: NextSlot;
 }
@@ -149,11 +165,14 @@ export async function loadCache(path: string, configDir: string, sessionId: stri
   const file = await loadSlots(path, CacheHeadSchema, (head) => head.configDir === configDir && head.sessionId === sessionId);
   // Only with its cursors: a session's usage by quarter hour is read from them (SessionTokens.buckets).
   const summary = file.whole() ? file.summary<Summary>() : undefined;
-  let read: ReturnType<typeof parseCacheLines>;
+  let read: { cache: SessionCache; lineOf: Map<Cursor, readonly [string, number]>; again(): LinesOf | undefined } | undefined;
+  let asked = false;
   const cache = () => {
-    if (read === undefined && summary) {
-      const lines = file.bodyLines();
-      read = lines && parseCacheLines(lines);
+    if (!asked && summary) {
+      asked = true;
+      const body = file.bodyBytes();
+      const parsed = body && parseCacheLines(body);
+      read = parsed && { ...parsed, again: body.again };
     }
     return read?.cache;
   };
@@ -164,9 +183,15 @@ export async function loadCache(path: string, configDir: string, sessionId: stri
       return file.next;
     },
     cache: () => cache() ?? emptyCache(configDir, sessionId),
-    lineOf: (path, cursor) => {
-      const line = read?.lineOf.get(cursor);
-      return line?.[0] === path ? line[1] : undefined;
+    unchangedLines: () => {
+      const body = read?.again();
+      if (!read || !body) return () => undefined;
+      const { lineOf } = read;
+      return (path, cursor) => {
+        const [readPath, index] = lineOf.get(cursor) ?? [];
+        const line = readPath === path && index !== undefined ? body.lines[index] : undefined;
+        return line && body.bytes.subarray(line[0], line[1]);
+      };
     },
   };
 }
@@ -178,8 +203,10 @@ export async function loadCache(path: string, configDir: string, sessionId: stri
  * and the answer is already computed.
  */
 export async function saveCache(path: string, stored: StoredCache, summary: Summary, cache: SessionCache, now = Date.now()): Promise<void> {
+  const fs = await import("node:fs");
   const head = { version: CACHE_VERSION, configDir: summary.configDir, sessionId: summary.sessionId, gen: stored.next.gen };
-  await saveSlot(path, stored.next, framedLines(head, summary, cacheLines(cache, stored.lineOf))).catch(() => {});
+  // No await between reading the unchanged lines again and saveSlot encoding them.
+  await saveSlot(fs, path, stored.next, framedLines(head, summary, cacheLines(cache, stored.unchangedLines()))).catch(() => {});
   // A session's first version: rare enough (once a session) to look for the folders of older versions,
   // and once a process per cache dir (a cold call writes the first version of every session's cache).
   const dir = path.slice(0, path.lastIndexOf("/sessions-v"));

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
-import { hashOf, linesHash } from "../../src/read/framedFile.ts";
+import { type LinesOf, hashOf, lineRanges, linesHash } from "../../src/read/framedFile.ts";
 import { CACHE_VERSION, CacheHeadSchema, SessionCacheSchema, SummarySchema, parseCacheLines } from "../../src/read/tokenCache.ts";
 
 /**
@@ -22,7 +22,7 @@ export function cacheProblem(text: string): string | undefined {
   } catch (error) {
     return `not JSON: ${(error as Error).message}`;
   }
-  const cursors = parseCacheLines(body);
+  const cursors = parseCacheLines(linesOf(body));
   if (!cursors) return "cursor lines: not JSON";
   const h = v.safeParse(CacheHeadSchema, parsed[0]);
   if (!h.success) return `head: ${v.summarize(h.issues).split("\n")[0]}`;
@@ -35,6 +35,12 @@ export function cacheProblem(text: string): string | undefined {
   const sessions = new Set([h.output, s.output, c.output].map((x) => `${x.configDir}\u0000${x.sessionId}`));
   if (sessions.size !== 1) return "head, summary and cursors of different sessions";
   return undefined;
+}
+
+/** Text lines as the bytes a cache body is parsed from (tokenCache.ts parseCacheLines). */
+export function linesOf(lines: readonly string[]): LinesOf {
+  const bytes = Buffer.from(lines.join("\n"));
+  return { bytes, lines: lines.length === 0 ? [] : lineRanges(bytes, 0, bytes.length) };
 }
 
 /** The summary of the newest whole slot among a session cache's slot texts (scanCaches explains the slots). */

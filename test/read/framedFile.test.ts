@@ -97,7 +97,7 @@ describe("a framed file kept in two slots", () => {
     const load = () => loadSlots(path, Slotted, (head) => head.owner === "me");
     const save = async (total: number, rows = [total]) => {
       const { next } = await load();
-      await saveSlot(path, next, framedLines({ owner: "me", gen: next.gen }, { total }, [JSON.stringify({ rows })]));
+      await saveSlot(await import("node:fs"), path, next, framedLines({ owner: "me", gen: next.gen }, { total }, [JSON.stringify({ rows })]));
     };
     return { dir, path, load, save, slots: slotPaths(path) };
   };

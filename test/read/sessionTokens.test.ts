@@ -7,10 +7,11 @@ import { StatMemo, readSessionTokens, stampOf, startTokenRead } from "../../src/
 import { MISSING_MTIME, fingerprint } from "../../src/replay/replay.ts";
 import { hashOf, linesHash, slotPaths } from "../../src/read/framedFile.ts";
 import { IDS_PER_LINE } from "../../src/read/messageIds.ts";
-import { CACHE_VERSION, CacheHeadSchema, OLD_VERSION_IDLE_MS, type SessionCache, SessionCacheSchema, SummarySchema, cacheLines, cachePath, parseCacheLines } from "../../src/read/tokenCache.ts";
+import { CACHE_VERSION, CacheHeadSchema, type Cursor, OLD_VERSION_IDLE_MS, type SessionCache, SessionCacheSchema, SummarySchema, cacheLines, cachePath, loadCache, parseCacheLines } from "../../src/read/tokenCache.ts";
 import * as v from "valibot";
 import { type TestHome, makeHome } from "../helpers/home.ts";
 import { naiveTotals } from "../helpers/oracle.ts";
+import { linesOf } from "../helpers/cacheFile.ts";
 import { assistantLine, metadataLines, response, taskResultLine } from "../helpers/rows.ts";
 
 const SID = "6c045c5b-5fc4-4b18-a0a0-b9d0dc9e1a30";
@@ -28,7 +29,7 @@ const lines = (...rows: string[]) => rows.map((r) => `${r}\n`).join("");
 /** A cache slot's head, summary and cursors (its cursor lines read back into one object). */
 const cacheParts = (path: string): any[] => {
   const [head = "", summary = "", ...body] = readFileSync(path, "utf8").trimEnd().split("\n");
-  return [JSON.parse(head), JSON.parse(summary), parseCacheLines(body)?.cache];
+  return [JSON.parse(head), JSON.parse(summary), parseCacheLines(linesOf(body))?.cache];
 };
 /** A cache slot as ccpulse frames one: a head with its generation (1, the first) and the hashes of the summary and cursor lines. */
 const framed = (summary: unknown, cursors: SessionCache, head: Record<string, unknown> = {}): string => {
@@ -344,6 +345,23 @@ test("a session's first cache sweeps the folders of older versions that nothing 
 });
 
 describe("the cache file", () => {
+  test("lines a refresh leaves alone are copied from the version read, read again when saving; from another version, none are", async () => {
+    const { home, transcript, read, cacheFile } = setup();
+    writeFileSync(transcript, lines(...response("m1", { output: 5 })));
+    await read();
+    const stored = await loadCache(cacheFile, home.claude, SID);
+    const [path, cursor] = Object.entries(stored.cache().files)[0] as [string, Cursor];
+    const written = readFileSync(cacheFile, "utf8").split("\n");
+    const unchanged = stored.unchangedLines();
+    const line = unchanged(path, cursor);
+    expect(line && new TextDecoder().decode(line)).toBe(written.find((l) => l.startsWith(`[${JSON.stringify(path)},`)) as string);
+    // Not for a cursor the refresh replaced, nor under another path.
+    expect([unchanged(path, { ...cursor }), unchanged(`${path}x`, cursor)]).toEqual([undefined, undefined]);
+    // Another writer put another version in that slot since it was read.
+    writeFileSync(cacheFile, readFileSync(cacheFile, "utf8").replace('"gen":1', '"gen":3'));
+    expect(stored.unchangedLines()(path, cursor)).toBeUndefined();
+  });
+
   test("lives under XDG_CACHE_HOME/ccpulse, dir 0700, file 0600, versioned: a head, a summary line, then the cursors", async () => {
     const { home, transcript, read, cacheFile } = setup();
     writeFileSync(transcript, lines(...response("m1", { output: 5 })));
