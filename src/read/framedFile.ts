@@ -6,13 +6,13 @@ import { readRegularFile } from "./smallFile.ts";
 /** wyhash of a line, as the head of a framed file records it. */
 export const hashOf = (line: string): string => Bun.hash.wyhash(line).toString(36);
 
+/** A line of a framed file, as text or as the bytes it was read as. */
+export type Line = string | Uint8Array;
+
 /**
  * wyhash of a body's lines, each seeded with the hash of the ones before it: no joined copy of the
  * body is made to hash it. A body of one line hashes as hashOf(line).
  */
-/** A line of a framed file, as text or as the bytes it was read as. */
-export type Line = string | Uint8Array;
-
 export function linesHash(lines: readonly Line[]): string {
   let hash: bigint | undefined;
   for (const line of lines) hash = hash === undefined ? Bun.hash.wyhash(line) : Bun.hash.wyhash(line, hash);
