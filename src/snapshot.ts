@@ -70,7 +70,7 @@ export async function takeSnapshot(env: Env, options: SnapshotOptions): Promise<
   }));
   const cache = cacheDir(env);
   const unique = uniqueSessions(candidates);
-  const stats = new StatMemo();
+  const stats = new StatMemo(await import("node:fs"));
   if (inputs) inputs.stats = stats;
   const reads = await Promise.all(
     unique.map((s) =>

@@ -61,10 +61,9 @@ interface FileStat {
 // already (discover/probeFiles.ts); the warm path (a replay) never gets here.
 let fs: typeof import("node:fs") | undefined;
 
-async function statOf(path: string): Promise<FileStat | undefined> {
-  fs ??= await import("node:fs");
+function statOf(io: typeof import("node:fs"), path: string): FileStat | undefined {
   try {
-    const s = fs.statSync(path, { throwIfNoEntry: false });
+    const s = io.statSync(path, { throwIfNoEntry: false });
     if (!s) return undefined;
     return { dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, isFile: s.isFile(), isDirectory: s.isDirectory() };
   } catch {
@@ -78,21 +77,18 @@ async function statOf(path: string): Promise<FileStat | undefined> {
  * after an append to the medium bench home made ~750 stat calls, ~400 now; strace -c). A stat from
  * earlier in the call only says whether to look: a file is read, and its cursor stamped, by the fstat
  * of the descriptor read (advance), and a folder's listing is stamped with the mtime from before it, so
- * a change since either leaves the next call's stamp unmatched.
+ * a change since either leaves the next call's stamp unmatched. Synchronous: as promises, the ~560
+ * stats of a call after an append to the large bench home each cost an async call and a microtask.
  */
 export class StatMemo {
-  private readonly seen = new Map<string, Promise<FileStat | undefined>>();
   private readonly taken = new Map<string, FileStat | undefined>();
 
-  of(path: string): Promise<FileStat | undefined> {
-    let stat = this.seen.get(path);
-    if (stat === undefined) {
-      stat = statOf(path).then((s) => {
-        this.taken.set(path, s);
-        return s;
-      });
-      this.seen.set(path, stat);
-    }
+  constructor(private readonly io: typeof import("node:fs")) {}
+
+  of(path: string): FileStat | undefined {
+    if (this.taken.has(path)) return this.taken.get(path);
+    const stat = statOf(this.io, path);
+    this.taken.set(path, stat);
     return stat;
   }
 
@@ -128,8 +124,10 @@ export interface TokenRead {
  * The cheap half of a read: load the summary and check its stamp. Callers run these side by side and
  * the refreshes (which may read megabytes) one at a time.
  */
-export async function startTokenRead(owner: TranscriptOwner, cacheDir: string, stats = new StatMemo()): Promise<TokenRead> {
+export async function startTokenRead(owner: TranscriptOwner, cacheDir: string, memo?: StatMemo): Promise<TokenRead> {
   if (!SAFE_ID.test(owner.sessionId)) return { current: noTokens(), refresh: async () => noTokens() };
+  fs ??= await import("node:fs");
+  const stats = memo ?? new StatMemo(fs);
   const path = cachePath(cacheDir, owner.configDir, owner.sessionId);
   const stored = await loadCache(path, owner.configDir, owner.sessionId);
   const primary = owner.transcript ?? (owner.cwd !== undefined ? `${owner.configDir}/projects/${encodeProjectDir(owner.cwd)}/${owner.sessionId}.jsonl` : "");
@@ -145,7 +143,7 @@ export async function startTokenRead(owner: TranscriptOwner, cacheDir: string, s
     limit: s.limit,
     watched: { watch: s.watch, stamp: s.stamp },
   });
-  if (summary && (await stillCurrent(summary, primary, owner, stats))) {
+  if (summary && stillCurrent(summary, primary, owner, stats)) {
     const current = fromSummary({ summary, cache: stored.cache });
     return { current, refresh: async () => current };
   }
@@ -180,7 +178,6 @@ async function waitForSummary(path: string, owner: TranscriptOwner): Promise<Sto
 }
 
 async function refreshTokens(owner: TranscriptOwner, path: string, primary: string, stored: StoredCache, stats: StatMemo): Promise<SessionTokens> {
-  fs ??= await import("node:fs");
   const { summary } = stored;
   const cache = stored.cache();
   const located = await locateTranscript(owner, primary, cache, stats);
@@ -244,7 +241,7 @@ async function refreshTokens(owner: TranscriptOwner, path: string, primary: stri
     configDir: owner.configDir,
     sessionId: owner.sessionId,
     watch,
-    stamp: await stampOf(watch, cache, stats),
+    stamp: stampOf(watch, stats, cache),
     updatedAt: transcript === undefined ? owner.updatedAt : undefined,
     ...totals,
   };
@@ -261,25 +258,24 @@ async function refreshTokens(owner: TranscriptOwner, path: string, primary: stri
  * now: a row Claude Code appends while a refresh reads must leave the stamp unmatched, or the next
  * call would take the totals without it as current (the real-CLI e2e test caught that).
  */
-export async function stampOf(paths: readonly string[], read?: SessionCache, memo = new StatMemo()): Promise<string> {
-  const stats = await Promise.all(paths.map((p) => (p === "" || read?.files[p] || read?.dirs[p] !== undefined ? undefined : memo.of(p))));
+export function stampOf(paths: readonly string[], memo: StatMemo, read?: SessionCache): string {
   return paths
-    .map((p, i) => {
+    .map((p) => {
       const cursor = read?.files[p];
       if (cursor) return `${cursor.dev}:${cursor.ino}:${cursor.size}`;
       const mtime = read?.dirs[p];
       if (mtime !== undefined) return `d${mtime}`;
-      const s = stats[i];
+      const s = p === "" ? undefined : memo.of(p);
       return s === undefined ? "-" : s.isDirectory ? `d${s.mtimeMs}` : `${s.dev}:${s.ino}:${s.size}`;
     })
     .join(" ");
 }
 
 /** The stored totals still hold: same transcript folder, same probe while none exists, nothing watched changed. */
-async function stillCurrent(summary: Summary, primary: string, owner: TranscriptOwner, stats: StatMemo): Promise<boolean> {
+function stillCurrent(summary: Summary, primary: string, owner: TranscriptOwner, stats: StatMemo): boolean {
   if (summary.watch[0] !== primary) return false;
   if (summary.transcript === undefined && summary.updatedAt !== owner.updatedAt) return false;
-  return (await stampOf(summary.watch, undefined, stats)) === summary.stamp;
+  return stampOf(summary.watch, stats) === summary.stamp;
 }
 
 /**
@@ -306,7 +302,7 @@ async function advance(
   onReset: () => void = () => {},
 ): Promise<boolean> {
   const io = fs as typeof import("node:fs");
-  const seen = await stats.of(file);
+  const seen = stats.of(file);
   let cursor: Cursor | undefined = cache.files[file];
   if (cursor && seen?.isFile && cursorMatches(cursor, seen)) return false;
   for (let attempt = 1; attempt <= 3; attempt++) {
@@ -378,7 +374,7 @@ async function locateTranscript(owner: TranscriptOwner, primary: string, cache: 
   };
   const candidates = [...(primary !== "" ? [primary] : []), ...(previous !== undefined ? [previous] : [])];
   for (const candidate of candidates) {
-    if ((await stats.of(candidate))?.isFile) return found(candidate);
+    if (stats.of(candidate)?.isFile) return found(candidate);
   }
   // A resumed session can keep writing into the project dir it started in (format doc §2.1). This
   // search reads every project dir; a session with no transcript yet (no prompt so far) does not come
@@ -399,11 +395,11 @@ async function locateTranscript(owner: TranscriptOwner, primary: string, cache: 
 async function subagentFiles(transcript: string, sessionId: string, cache: SessionCache, memo: StatMemo): Promise<{ files: string[]; root: string; dirty: boolean }> {
   const root = `${transcript.slice(0, transcript.lastIndexOf("/"))}/${sessionId}/subagents`;
   const known = Object.entries(cache.dirs);
-  const stats = await Promise.all(known.map(([dir]) => memo.of(dir)));
+  const stats = known.map(([dir]) => memo.of(dir));
   const unchanged = known[0]?.[0] === root && known.every(([, mtime], i) => stats[i]?.isDirectory && stats[i]?.mtimeMs === mtime);
   if (unchanged) return { files: Object.keys(cache.files).filter((f) => f.startsWith(`${root}/`)).sort(), root, dirty: false };
 
-  const rootStat = await memo.of(root);
+  const rootStat = memo.of(root);
   const dirs: Record<string, number> = {};
   const files: string[] = [];
   if (rootStat?.isDirectory) {
@@ -413,7 +409,7 @@ async function subagentFiles(transcript: string, sessionId: string, cache: Sessi
       if (entry.path.endsWith(".jsonl")) files.push(full);
       else if (!entry.path.endsWith(".json") && !entry.isFile) {
         // A symlink to a folder is watched like one (stat follows it) but, as below, not walked into.
-        const s = await memo.of(full);
+        const s = memo.of(full);
         if (s?.isDirectory) dirs[full] = s.mtimeMs;
       }
     }

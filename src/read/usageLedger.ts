@@ -6,7 +6,7 @@ import type { Session } from "../derive/sessions.ts";
 import { type LimitHit, LimitHitSchema, ReplySchema } from "../derive/tokens.ts";
 import type { LedgerFacts } from "../derive/usageReport.ts";
 import { type Bucket, BucketSchema, mergeBuckets } from "../derive/usageBuckets.ts";
-import { readSessionTokens, stampOf } from "./sessionTokens.ts";
+import { StatMemo, readSessionTokens, stampOf } from "./sessionTokens.ts";
 
 /**
  * The usage ledger: quarter-hour usage of every session with replies in the last HORIZON, ended ones
@@ -184,7 +184,7 @@ async function fullCheck(ledger: Ledger, live: Readonly<Record<string, string>>,
   ledger.dirs = dirs;
   for (const [id, group] of Object.entries(ledger.groups)) {
     if (group.live) continue;
-    if ((await stampOf(group.watch)) !== group.stamp) await refresh(id, group.transcript);
+    if (stampOf(group.watch, new StatMemo(fs)) !== group.stamp) await refresh(id, group.transcript);
     const kept = ledger.groups[id];
     const latest = kept?.buckets.at(-1);
     const recent = (latest !== undefined && latest[2] >= now - HORIZON_MS) || (kept?.limit !== undefined && kept.limit.resetsAt > now);

@@ -298,11 +298,11 @@ test("a call's stats stand in for the replay's fingerprints: the same mtime for 
   // Twenty files: a sub-millisecond part rounded instead of cut would show in about half of them.
   const files = Array.from({ length: 20 }, (_, i) => join(home.root, `f${i}.jsonl`));
   for (const file of files) writeFileSync(file, "x");
-  const memo = new StatMemo();
+  const memo = new StatMemo(await import("node:fs"));
   const missing = join(home.root, "missing");
   const paths = [...files, home.root, missing];
   expect(paths.map((p) => memo.mtimeOf(p))).toEqual(paths.map(() => undefined));
-  await Promise.all(paths.map((p) => memo.of(p)));
+  for (const p of paths) memo.of(p);
   expect(paths.map((p) => memo.mtimeOf(p) ?? MISSING_MTIME)).toEqual(paths.map(fingerprint));
   expect(memo.mtimeOf(missing)).toBeNull();
 });
@@ -499,7 +499,8 @@ describe("the stamp", () => {
     mkdirSync(dir);
     const s = statSync(file);
     const read: v.InferOutput<typeof SessionCacheSchema> = { version: CACHE_VERSION, configDir: "", sessionId: "", dirs: { [dir]: 1 }, files: { [file]: { dev: s.dev, ino: s.ino, size: 4, offset: 4, tally: { tokens: { input: 0, cacheWrite: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 0 }, costUSD: 0, estimated: false, recent: [], buckets: [] } } }, mainIds: [] };
-    expect(await stampOf([file, dir], read)).toBe(`${s.dev}:${s.ino}:4 d1`);
-    expect(await stampOf([file, dir])).toBe(`${s.dev}:${s.ino}:10 d${statSync(dir).mtimeMs}`);
+    const fs = await import("node:fs");
+    expect(stampOf([file, dir], new StatMemo(fs), read)).toBe(`${s.dev}:${s.ino}:4 d1`);
+    expect(stampOf([file, dir], new StatMemo(fs))).toBe(`${s.dev}:${s.ino}:10 d${statSync(dir).mtimeMs}`);
   });
 });
