@@ -180,19 +180,19 @@ async function waitForSummary(path: string, owner: TranscriptOwner): Promise<Sto
 async function refreshTokens(owner: TranscriptOwner, path: string, primary: string, stored: StoredCache, stats: StatMemo): Promise<SessionTokens> {
   const { summary } = stored;
   const cache = stored.cache();
-  const located = await locateTranscript(owner, primary, cache, stats);
+  const located = locateTranscript(owner, primary, cache, stats);
   let dirty = located.dirty;
   const transcript = located.path;
   let subagents: { files: string[]; root?: string } = { files: [] };
   if (transcript !== undefined) {
-    const found = await subagentFiles(transcript, owner.sessionId, cache, stats);
+    const found = subagentFiles(transcript, owner.sessionId, cache, stats);
     dirty = found.dirty || dirty;
     subagents = found;
     // Decoded only when the main file has new rows or a sub-agent file rows to check against it.
     let mainIds: MessageIds | undefined;
     const ids = () => (mainIds ??= MessageIds.decode(cache.mainIds));
     let idsChanged = false;
-    const mainMoved = await advance(
+    const mainMoved = advance(
       cache,
       transcript,
       stats,
@@ -212,7 +212,7 @@ async function refreshTokens(owner: TranscriptOwner, path: string, primary: stri
     dirty = mainMoved || dirty;
     const isReplay = (id: string) => ids().has(id);
     for (const file of subagents.files) {
-      dirty = (await advance(cache, file, stats, (tally, row) => addRow(tally, row, isReplay))) || dirty;
+      dirty = advance(cache, file, stats, (tally, row) => addRow(tally, row, isReplay)) || dirty;
     }
   }
   const wanted = new Set([...(transcript !== undefined ? [transcript] : []), ...subagents.files]);
@@ -294,13 +294,13 @@ function stillCurrent(summary: Summary, primary: string, owner: TranscriptOwner,
  * are hashed again after the read and the new tail: changed, or the file now shorter than the size
  * read to (which the cursor would record), the file is read again from 0.
  */
-async function advance(
+function advance(
   cache: SessionCache,
   file: string,
   stats: StatMemo,
   onRow: (tally: Tally, row: Parameters<typeof addRow>[1]) => void,
   onReset: () => void = () => {},
-): Promise<boolean> {
+): boolean {
   const io = fs as typeof import("node:fs");
   const seen = stats.of(file);
   let cursor: Cursor | undefined = cache.files[file];
@@ -313,19 +313,19 @@ async function advance(
       if (cursor && cursorMatches(cursor, stat)) return false;
       let anchor: string | undefined;
       if (cursor && cursor.dev === stat.dev && cursor.ino === stat.ino && stat.size >= cursor.offset) {
-        anchor = await anchorOf(fd, cursor.offset, stat.size);
+        anchor = anchorOf(io, fd, cursor.offset, stat.size);
         if (cursor.tail !== undefined && anchor !== cursor.tail) anchor = undefined;
       }
       if (!cursor || anchor === undefined) {
         cursor = { dev: stat.dev, ino: stat.ino, size: 0, offset: 0, tally: emptyTally() };
         onReset();
-        anchor = await anchorOf(fd, 0, stat.size);
+        anchor = anchorOf(io, fd, 0, stat.size);
       }
       const from = cursor.offset;
       const tally = cursor.tally;
-      const offset = await scanTranscript(fd, from, stat.size, (row) => onRow(tally, row));
-      const tail = await tailHash(fd, offset);
-      if (io.fstatSync(fd).size >= stat.size && (await anchorOf(fd, from, stat.size)) === anchor) {
+      const offset = scanTranscript(io, fd, from, stat.size, (row) => onRow(tally, row));
+      const tail = tailHash(io, fd, offset);
+      if (io.fstatSync(fd).size >= stat.size && anchorOf(io, fd, from, stat.size) === anchor) {
         cache.files[file] = { ...cursor, size: stat.size, offset, tail };
         return true;
       }
@@ -343,7 +343,7 @@ async function advance(
 }
 
 /** What a read from `from` starts after: the tail before it, or for a read from 0 the file's first bytes. */
-const anchorOf = (fd: number, from: number, size: number): Promise<string> => tailHash(fd, from > 0 ? from : Math.min(TAIL_BYTES, size));
+const anchorOf = (io: typeof import("node:fs"), fd: number, from: number, size: number): string => tailHash(io, fd, from > 0 ? from : Math.min(TAIL_BYTES, size));
 
 /**
  * The regular file at `path`, open for reading, with its fstat; undefined when it is gone or not one.
@@ -365,7 +365,7 @@ function openFile(io: typeof import("node:fs"), path: string): { fd: number; sta
 const cursorMatches = (cursor: Cursor, stat: { readonly dev: number; readonly ino: number; readonly size: number }): boolean =>
   cursor.dev === stat.dev && cursor.ino === stat.ino && cursor.size === stat.size;
 
-async function locateTranscript(owner: TranscriptOwner, primary: string, cache: SessionCache, stats: StatMemo): Promise<{ path?: string; dirty: boolean }> {
+function locateTranscript(owner: TranscriptOwner, primary: string, cache: SessionCache, stats: StatMemo): { path?: string; dirty: boolean } {
   const projects = `${owner.configDir}/projects`;
   const previous = cache.transcript;
   const found = (path: string | undefined) => {
@@ -392,7 +392,7 @@ async function locateTranscript(owner: TranscriptOwner, primary: string, cache: 
  * Sub-agent transcripts, found again only when a directory below `<id>/subagents` changed its mtime
  * (a new file or folder); appends to known files are caught by their own size.
  */
-async function subagentFiles(transcript: string, sessionId: string, cache: SessionCache, memo: StatMemo): Promise<{ files: string[]; root: string; dirty: boolean }> {
+function subagentFiles(transcript: string, sessionId: string, cache: SessionCache, memo: StatMemo): { files: string[]; root: string; dirty: boolean } {
   const root = `${transcript.slice(0, transcript.lastIndexOf("/"))}/${sessionId}/subagents`;
   const known = Object.entries(cache.dirs);
   const stats = known.map(([dir]) => memo.of(dir));

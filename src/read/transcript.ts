@@ -33,18 +33,16 @@ let jitRestored = false;
 /**
  * Reads the open transcript `fd` from byte `start` to `end` and hands every assistant row's usage to
  * `onRow`. Returns the offset just after the last complete line: a line still being written (no "\n"
- * yet) is left for the next call, so it is never counted half-read.
+ * yet) is left for the next call, so it is never counted half-read. Synchronous reads with node:fs into
+ * one reused buffer (a fresh ArrayBuffer per Bun.file slice grew RSS with the bytes read).
  */
-export async function scanTranscript(fd: number, start: number, end: number, onRow: (row: UsageRow) => void): Promise<number> {
+export function scanTranscript(fs: typeof import("node:fs"), fd: number, start: number, end: number, onRow: (row: UsageRow) => void): number {
   if (end <= start) return start;
   bytesToScan += end - start;
   if (!jitRestored && bytesToScan > JIT_AFTER_BYTES) {
     jitRestored = true;
     Bun.unsafe.setJITPolicy(1);
   }
-  // node:fs for one reused buffer (a fresh ArrayBuffer per Bun.file slice grew RSS with the bytes read).
-  // Its ~3 ms import is paid only when there are new bytes, and the cache write that follows needs it too.
-  const fs = await import("node:fs");
   const lease = leaseBuffer(CHUNK_BYTES);
   try {
     let buf = lease.buf;
@@ -105,8 +103,7 @@ export const TAIL_BYTES = 256;
  * rewritten in place, or replaced by one that got the old inode number back (ext4 hands a freed inode
  * out again at once), from one that grew: both went on from the old offset in other bytes (test/faults).
  */
-export async function tailHash(fd: number, offset: number): Promise<string> {
-  const fs = await import("node:fs");
+export function tailHash(fs: typeof import("node:fs"), fd: number, offset: number): string {
   const length = Math.min(offset, TAIL_BYTES);
   const buf = Buffer.alloc(length);
   let read = 0;

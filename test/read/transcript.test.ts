@@ -11,7 +11,7 @@ async function scan(path: string, start = 0): Promise<{ rows: UsageRow[]; offset
   const size = Bun.file(path).size;
   const fd = openSync(path, "r");
   try {
-    return { rows, offset: await scanTranscript(fd, start, size, (r) => rows.push(r)) };
+    return { rows, offset: scanTranscript(await import("node:fs"), fd, start, size, (r) => rows.push(r)) };
   } finally {
     closeSync(fd);
   }
