@@ -202,6 +202,21 @@ describe("a framed file kept in two slots", () => {
     expect(file.next).toEqual(next);
   });
 
+  test("the newer slot is found by the heads alone; a head too long for that, by reading both", async () => {
+    for (const owner of ["me", "m".repeat(3000)]) {
+      const dir = tempDir();
+      const path = join(dir, "cache.json");
+      const load = () => loadSlots(path, Slotted, (head) => head.owner === owner);
+      // Four versions: the newest in the second slot, the one a guess without heads would take.
+      for (let total = 1; total <= 4; total++) {
+        const { next } = await load();
+        await saveSlot(await import("node:fs"), path, next, framedLines({ owner, gen: next.gen }, { total }, [JSON.stringify({ rows: [total] })]));
+      }
+      const file = await load();
+      expect({ gen: file.head?.gen, summary: file.summary(), body: file.body(), next: file.next }).toEqual({ gen: 4, summary: { total: 4 }, body: { rows: [4] }, next: { slot: 0, gen: 5 } });
+    }
+  });
+
   test("another owner's slots, or one of the wrong shape, read as none", async () => {
     const { path, load, slots } = setup();
     writeFileSync(slots[0], framed({ owner: "you", gen: 7 }, { total: 1 }, {}));
