@@ -6,7 +6,11 @@
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   // node:fs only on write paths: importing it costs ~2–3 ms, which a warm status call must not pay.
-  const fs = await import("node:fs");
+  writeFileAtomicWith(await import("node:fs"), path, data);
+}
+
+/** writeFileAtomic with the node:fs the caller has loaded: synchronous, so `data` may be a buffer the caller reuses. */
+export function writeFileAtomicWith(fs: typeof import("node:fs"), path: string, data: string | Uint8Array): void {
   const dir = path.slice(0, path.lastIndexOf("/"));
   const temp = `${dir}/.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {

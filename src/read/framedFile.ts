@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { count } from "../schemas.ts";
-import { writeFileAtomic } from "../atomicWrite.ts";
+import { writeFileAtomicWith } from "../atomicWrite.ts";
 import { readRegularFile } from "./smallFile.ts";
 
 /** wyhash of a line, as the head of a framed file records it. */
@@ -317,10 +317,11 @@ const scratch = (size: number): Buffer => {
  * joining made a rope that JavaScriptCore copied into a flat string before encoding it, and the padding
  * made a second one. Traced after a 1 MiB append to the medium bench home (caches of 200-390 KB in all,
  * slow phase), the two copies took 1.1-3.4 ms and 1.8-3.5 ms of a call's 7-8 cache writes. Lines given
- * as bytes may be views into the buffer framed files are read into (BodyBytes): nothing is awaited
- * before they are encoded.
+ * as bytes may be views into the buffer framed files are read into (BodyBytes), and every version is
+ * encoded into one buffer a call reuses: so all of it is synchronous. A first version written by rename
+ * into a buffer of its own made a cold `json` fault in ~1.5 MB of fresh pages for the medium bench home.
  */
-export async function saveSlot(fs: typeof import("node:fs"), path: string, next: NextSlot, lines: readonly Line[]): Promise<void> {
+export function saveSlot(fs: typeof import("node:fs"), path: string, next: NextSlot, lines: readonly Line[]): void {
   const target = slotPaths(path)[next.slot];
   const length = lines.reduce((sum, line) => sum + (typeof line === "string" ? Buffer.byteLength(line) : line.length) + 1, 0);
   let fd: number | undefined;
@@ -344,7 +345,7 @@ export async function saveSlot(fs: typeof import("node:fs"), path: string, next:
       fs.closeSync(fd);
     }
   }
-  await writeFileAtomic(target, encodeLines(Buffer.allocUnsafe(length + reserveFor(length)), lines));
+  writeFileAtomicWith(fs, target, encodeLines(scratch(length + reserveFor(length)), lines));
 }
 
 /** `lines`, each ended by a newline, then spaces to the end of `bytes`. */

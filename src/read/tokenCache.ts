@@ -205,8 +205,12 @@ export async function loadCache(path: string, configDir: string, sessionId: stri
 export async function saveCache(path: string, stored: StoredCache, summary: Summary, cache: SessionCache, now = Date.now()): Promise<void> {
   const fs = await import("node:fs");
   const head = { version: CACHE_VERSION, configDir: summary.configDir, sessionId: summary.sessionId, gen: stored.next.gen };
-  // No await between reading the unchanged lines again and saveSlot encoding them.
-  await saveSlot(fs, path, stored.next, framedLines(head, summary, cacheLines(cache, stored.unchangedLines()))).catch(() => {});
+  try {
+    // No await between reading the unchanged lines again and saveSlot encoding them.
+    saveSlot(fs, path, stored.next, framedLines(head, summary, cacheLines(cache, stored.unchangedLines())));
+  } catch {
+    // swallowed, as said above
+  }
   // A session's first version: rare enough (once a session) to look for the folders of older versions,
   // and once a process per cache dir (a cold call writes the first version of every session's cache).
   const dir = path.slice(0, path.lastIndexOf("/sessions-v"));

@@ -97,7 +97,7 @@ describe("a framed file kept in two slots", () => {
     const load = () => loadSlots(path, Slotted, (head) => head.owner === "me");
     const save = async (total: number, rows = [total]) => {
       const { next } = await load();
-      await saveSlot(await import("node:fs"), path, next, framedLines({ owner: "me", gen: next.gen }, { total }, [JSON.stringify({ rows })]));
+      saveSlot(await import("node:fs"), path, next, framedLines({ owner: "me", gen: next.gen }, { total }, [JSON.stringify({ rows })]));
     };
     return { dir, path, load, save, slots: slotPaths(path) };
   };
@@ -210,7 +210,7 @@ describe("a framed file kept in two slots", () => {
       // Four versions: the newest in the second slot, the one a guess without heads would take.
       for (let total = 1; total <= 4; total++) {
         const { next } = await load();
-        await saveSlot(await import("node:fs"), path, next, framedLines({ owner, gen: next.gen }, { total }, [JSON.stringify({ rows: [total] })]));
+        saveSlot(await import("node:fs"), path, next, framedLines({ owner, gen: next.gen }, { total }, [JSON.stringify({ rows: [total] })]));
       }
       const file = await load();
       expect({ gen: file.head?.gen, summary: file.summary(), body: file.body(), next: file.next }).toEqual({ gen: 4, summary: { total: 4 }, body: { rows: [4] }, next: { slot: 0, gen: 5 } });
