@@ -51,21 +51,22 @@ export function compactSegments(snapshot: Snapshot, options: CompactOptions): Se
   const { glyphs, age = (since: number) => humanAge(generatedAt - since) } = options;
   const asking = sessions.filter((s) => s.state === "asking");
   const first = asking[0];
-  const count = (state: State): Segment[] => (counts[state] > 0 ? [{ text: `${glyphs[state]} ${counts[state]}`, style: state }] : []);
+  const count = (state: State) => (): Segment[] => (counts[state] > 0 ? [{ text: `${glyphs[state]} ${counts[state]}`, style: state }] : []);
   const fields: Fields = {
     ...sharedFields(snapshot, options.limits, options.usage),
-    asking: first
-      ? [
-          {
-            text: `${glyphs.asking} ${sessionLabel(first, 24)}: ${waitingLabel(first, 24)}${first.since !== undefined ? ` ${age(first.since)}` : ""}${asking.length > 1 ? ` +${asking.length - 1}` : ""}`,
-            style: "asking",
-          },
-        ]
-      : [],
+    asking: () =>
+      first
+        ? [
+            {
+              text: `${glyphs.asking} ${sessionLabel(first, 24)}: ${waitingLabel(first, 24)}${first.since !== undefined ? ` ${age(first.since)}` : ""}${asking.length > 1 ? ` +${asking.length - 1}` : ""}`,
+              style: "asking",
+            },
+          ]
+        : [],
     busy: count("busy"),
     starting: count("starting"),
     unknown: count("unknown"),
-    idle: !options.showIdle ? [] : sessions.length === 0 && options.showEmpty ? [{ text: `${glyphs.idle} 0`, style: "muted" }] : count("idle"),
+    idle: () => (!options.showIdle ? [] : sessions.length === 0 && options.showEmpty ? [{ text: `${glyphs.idle} 0`, style: "muted" }] : count("idle")()),
   };
   return renderTemplate(options.template ?? defaultCompactTemplate(options), fields);
 }
@@ -103,7 +104,7 @@ export function renderField(snapshot: Snapshot, field: CompactField, limits: Rat
         .map((s) => s.text)
         .join(" ");
     default:
-      return sharedFields(snapshot, limits, usage)[field].map((s) => s.text).join("");
+      return sharedFields(snapshot, limits, usage)[field]().map((s) => s.text).join("");
   }
 }
 

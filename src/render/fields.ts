@@ -34,7 +34,7 @@ export const TEMPLATE_FIELDS = [
   "windows_left",
 ] as const;
 export type TemplateField = (typeof TEMPLATE_FIELDS)[number];
-export type Fields = Record<TemplateField, Segment[]>;
+export type Fields = Record<TemplateField, () => Segment[]>;
 
 /**
  * Fields that need the transcripts read (tokens), the status-line records (limits), or the usage
@@ -60,23 +60,25 @@ export function coolingSoonest(snapshot: Snapshot): string | undefined {
 /** The fields that read the same in a status bar and a prompt; usage fields are empty without a report. */
 export function sharedFields(snapshot: Snapshot, limits: RateLimits = {}, usage?: UsageReport): Omit<Fields, State> {
   const { sessions, generatedAt } = snapshot;
-  const cooling = coolingSoonest(snapshot);
   const muted = (text: string): Segment[] => [{ text, style: "muted" }];
   const w = usage?.window;
   return {
-    tokens: sessions.length > 0 ? muted(`${TOKENS_GLYPH} ${humanCount(tokenCount(snapshot.totals))}`) : [],
-    cost: sessions.length > 0 ? muted(humanCost(snapshot.totalCostUSD, sessions.some((s) => s.costEstimated))) : [],
-    cache: cooling ? muted(`${CACHE_GLYPH} ${cooling}`) : [],
-    limits: limitSegments(limits, generatedAt).flatMap((segment, i) => (i === 0 ? [segment] : [{ text: "  " }, segment])),
-    window_left: w ? muted(windowLeftText(w, generatedAt)) : [],
-    window_used: w?.usedPercent !== undefined ? [{ text: `${Math.round(w.usedPercent)}%`, style: w.usedPercent >= 90 ? "asking" : "muted" }] : [],
-    window_tokens: w ? muted(humanCount(tokenCount(w.tokens))) : [],
-    window_cost: w ? muted(humanCost(w.costUSD)) : [],
-    burn: w ? muted(`${humanCost(w.burnUSDPerHour)}/h`) : [],
-    projected_cost: w ? muted(`→${humanCost(w.projectedCostUSD)}`) : [],
-    tokens_today: usage ? muted(humanCount(tokenCount(usage.today.tokens))) : [],
-    cost_today: usage ? muted(humanCost(usage.today.costUSD)) : [],
-    month_cost: usage ? muted(humanCost(usage.month.costUSD)) : [],
-    windows_left: usage ? [{ text: `${usage.month.windowsLeft}/${usage.month.windowsAllowed}`, style: usage.month.windowsLeft === 0 ? "asking" : "muted" }] : [],
+    tokens: () => (sessions.length > 0 ? muted(`${TOKENS_GLYPH} ${humanCount(tokenCount(snapshot.totals))}`) : []),
+    cost: () => (sessions.length > 0 ? muted(humanCost(snapshot.totalCostUSD, sessions.some((s) => s.costEstimated))) : []),
+    cache: () => {
+      const cooling = coolingSoonest(snapshot);
+      return cooling ? muted(`${CACHE_GLYPH} ${cooling}`) : [];
+    },
+    limits: () => limitSegments(limits, generatedAt).flatMap((segment, i) => (i === 0 ? [segment] : [{ text: "  " }, segment])),
+    window_left: () => (w ? muted(windowLeftText(w, generatedAt)) : []),
+    window_used: () => (w?.usedPercent !== undefined ? [{ text: `${Math.round(w.usedPercent)}%`, style: w.usedPercent >= 90 ? "asking" : "muted" }] : []),
+    window_tokens: () => (w ? muted(humanCount(tokenCount(w.tokens))) : []),
+    window_cost: () => (w ? muted(humanCost(w.costUSD)) : []),
+    burn: () => (w ? muted(`${humanCost(w.burnUSDPerHour)}/h`) : []),
+    projected_cost: () => (w ? muted(`→${humanCost(w.projectedCostUSD)}`) : []),
+    tokens_today: () => (usage ? muted(humanCount(tokenCount(usage.today.tokens))) : []),
+    cost_today: () => (usage ? muted(humanCost(usage.today.costUSD)) : []),
+    month_cost: () => (usage ? muted(humanCost(usage.month.costUSD)) : []),
+    windows_left: () => (usage ? [{ text: `${usage.month.windowsLeft}/${usage.month.windowsAllowed}`, style: usage.month.windowsLeft === 0 ? "asking" : "muted" }] : []),
   };
 }

@@ -23,11 +23,11 @@ export interface PromptOptions {
 export function promptSegments(snapshot: Snapshot, options: PromptOptions = {}): Segment[] {
   const { counts, sessions } = snapshot;
   const glyphs = options.glyphs ?? GLYPHS;
-  const count = (state: State): Segment[] => (counts[state] > 0 ? [{ text: `${glyphs[state]}${counts[state]}`, style: state }] : []);
+  const count = (state: State) => (): Segment[] => (counts[state] > 0 ? [{ text: `${glyphs[state]}${counts[state]}`, style: state }] : []);
   const alone = counts.asking === 1 ? sessions.find((s) => s.state === "asking") : undefined;
   const fields: Fields = {
     ...sharedFields(snapshot, options.limits, options.usage),
-    asking: alone ? [{ text: `${glyphs.asking} ${sessionLabel(alone, 20)}`, style: "asking" }] : count("asking"),
+    asking: () => (alone ? [{ text: `${glyphs.asking} ${sessionLabel(alone, 20)}`, style: "asking" }] : count("asking")()),
     busy: count("busy"),
     starting: count("starting"),
     unknown: count("unknown"),

@@ -3,7 +3,7 @@ import { parseTemplate, renderTemplate, unknownFields } from "../../src/render/t
 
 const seg = (text: string) => [{ text, style: "busy" as const }];
 const render = (template: string, fields: Record<string, { text: string }[]>) =>
-  renderTemplate(template, fields)
+  renderTemplate(template, Object.fromEntries(Object.entries(fields).map(([name, segments]) => [name, () => segments])))
     .map((s) => s.text)
     .join("");
 
@@ -23,6 +23,16 @@ describe("templates", () => {
     ["{missing} x", {}, "x"],
   ])("%p", (template, fields, want) => {
     expect(render(template, fields)).toBe(want);
+  });
+  test("a field is made only when the template shows it, once for each time it does", () => {
+    const made: string[] = [];
+    const field = (name: string) => () => {
+      made.push(name);
+      return seg(name.toUpperCase());
+    };
+    const out = renderTemplate("{a} {b} {a}", { a: field("a"), b: field("b"), c: field("c") });
+    expect(out.map((s) => s.text).join("")).toBe("A B A");
+    expect(made.sort()).toEqual(["a", "a", "b"]);
   });
   test("unknownFields", () => {
     expect(unknownFields("{asking} {bogus} {idle}", ["asking", "idle"])).toEqual(["bogus"]);
