@@ -33,3 +33,12 @@ test("a /proc file, whose size reads as 0, is read to its end", async () => {
   const read = await readSmallFile(`/proc/${process.pid}/stat`, 4096);
   expect(typeof read === "string" ? read : read.text).toStartWith(`${process.pid} (`);
 });
+
+test("files read one after another, longer then shorter, each come back as they are (one buffer serves them all)", async () => {
+  const dir = scratch();
+  writeFileSync(join(dir, "long"), "L".repeat(5000));
+  writeFileSync(join(dir, "short"), "s");
+  const reads = await Promise.all([readSmallFile(join(dir, "long"), 1 << 20), readSmallFile(join(dir, "short"), 10), readSmallFile(join(dir, "long"), 6000)]);
+  expect(reads).toEqual([{ text: "L".repeat(5000) }, { text: "s" }, { text: "L".repeat(5000) }]);
+  expect(await readSmallFile(join(dir, "short"), 1 << 20)).toEqual({ text: "s" });
+});
