@@ -51,14 +51,45 @@ export function answerPath(argv: readonly string[], env: Env): string {
   return `${cacheDir(env)}/replay-v${REPLAY_VERSION}/${key}.json`;
 }
 
-// An age in a stored answer: NUL never survives cleanText, so data cannot forge one.
-const AGE_MARK = /\u0000(-?\d{1,16})\u0000/g;
+// An age in a stored answer: NUL, a time in ms, NUL. NUL never survives cleanText, so data cannot forge one.
+const NUL = "\u0000";
 
 /** Stands for "how long ago `since` was" until the answer is printed. */
-export const ageMark = (since: number): string => `\u0000${since}\u0000`;
+export const ageMark = (since: number): string => `${NUL}${since}${NUL}`;
 
-/** The answer as of `now`: every age mark drawn as humanAge. */
-export const drawAges = (text: string, now: number): string => text.replace(AGE_MARK, (_, since: string) => humanAge(now - Number(since)));
+/** An age mark's time: an optional minus and 1 to 16 digits. */
+function isMarkTime(text: string): boolean {
+  const digits = text.startsWith("-") ? 1 : 0;
+  if (text.length - digits < 1 || text.length - digits > 16) return false;
+  for (let i = digits; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+/**
+ * The answer as of `now`: every age mark drawn as humanAge. By hand, not with a regex: the first regex
+ * a compiled binary runs costs ~0.5 ms, and a replay runs no other.
+ */
+export function drawAges(text: string, now: number): string {
+  let out = "";
+  let from = 0;
+  for (let open = text.indexOf(NUL); open >= 0; ) {
+    const close = text.indexOf(NUL, open + 1);
+    if (close < 0) break;
+    const since = text.slice(open + 1, close);
+    if (!isMarkTime(since)) {
+      // The NUL that closed nothing may open the next mark.
+      open = close;
+      continue;
+    }
+    out += text.slice(from, open) + humanAge(now - Number(since));
+    from = close + 1;
+    open = text.indexOf(NUL, from);
+  }
+  return out + text.slice(from);
+}
 
 /** The stored answer to this call, as of `now`, if nothing it was derived from has changed; else undefined. */
 export function replay(argv: readonly string[], env: Env, now: number): string | undefined {

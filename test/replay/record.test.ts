@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Inputs, answerFor, storeAnswer, watchEnv } from "../../src/replay/record.ts";
 import { spawnSleeper } from "../helpers/home.ts";
+import { humanAge } from "../../src/render/humanize.ts";
 import { MAX_ANSWER_AGE_MS, REPLAY_VERSION, ageMark, answerPath, drawAges, fingerprint, replay } from "../../src/replay/replay.ts";
 
 function dir(): string {
@@ -100,6 +101,19 @@ describe("ages", () => {
     expect(drawAges(text, since + 59_999)).toBe("⚠ s2: permission prompt 59s +1  ## 100%");
     expect(drawAges(text, since + 3_600_000)).toBe("⚠ s2: permission prompt 1h00m +1  ## 100%");
     expect(drawAges("● 1  ○ 2", 5)).toBe("● 1  ○ 2");
+  });
+
+  test("drawn as the mark's pattern would be: any text around, stray NULs, signs and lengths", () => {
+    const pattern = /\u0000(-?\d{1,16})\u0000/g;
+    const byPattern = (text: string, now: number) => text.replace(pattern, (_, since: string) => humanAge(now - Number(since)));
+    const parts = ["\u0000", "-", "7", "1234567890123456", "12345678901234567", "a", " ", "⚠", "--1", "\u0000\u0000"];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let i = 0; i < 3000; i++) {
+      const text = Array.from({ length: Math.floor(next() * 9) }, () => parts[Math.floor(next() * parts.length)]).join("");
+      expect(drawAges(text, 10_000_000)).toBe(byPattern(text, 10_000_000));
+    }
+    expect(drawAges(`a${ageMark(9_000_000)}b${ageMark(-5)}c`, 10_000_000)).toBe(`a${humanAge(1_000_000)}b${humanAge(10_000_005)}c`);
   });
 });
 
