@@ -75,4 +75,6 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(Bun.argv.slice(2));
+// process.exit once the output is written (every write above is awaited): the natural end's teardown
+// cost ~2.5 ms of a call after an append to the medium bench home (68.8 → 66.3 ms, 20 rounds).
+process.exit(await main(Bun.argv.slice(2)));

@@ -23,3 +23,6 @@ if (answer === undefined) {
     console.error(`ccpulse: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`);
   }
 }
+// Exit at once, not at the natural end: Bun's teardown after the last await cost ~2.3 ms of a replay
+// (warm compact on the medium bench home 28.8 → 26.5 ms, 30 rounds; the hello-world took 21 ms then).
+process.exit(0);

@@ -36,6 +36,9 @@ async function runChained(command: string, input: string, env: Readonly<Record<s
     const proc = Bun.spawn(["sh", "-c", command], { stdin: new Blob([input]), stdout: "pipe", stderr: "ignore", env: env as Record<string, string> });
     const timer = setTimeout(() => proc.kill(9), CHAIN_TIMEOUT_MS);
     const out = await new Response(proc.stdout).text();
+    // Until it exits too (the timer still bounds it): the call ends with process.exit, which would
+    // otherwise leave a command that closed its output but runs on behind.
+    await proc.exited;
     clearTimeout(timer);
     return out.split("\n")[0] ?? "";
   } catch {
