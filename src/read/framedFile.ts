@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { count } from "../schemas.ts";
 import { writeFileAtomicWith } from "../atomicWrite.ts";
-import { readRegularFile } from "./smallFile.ts";
+import { readRegularFile, reusedBuffer } from "./smallFile.ts";
 
 /** wyhash of a line, as the head of a framed file records it. */
 export const hashOf = (line: string): string => Bun.hash.wyhash(line).toString(36);
@@ -75,21 +75,36 @@ export function lineRanges(bytes: Uint8Array, start: number, end: number): [numb
 // A file read into a buffer of its own and decoded whole made two copies of every cache slot (~130 KB
 // each on the medium bench home, both slots of 8 sessions), where a call needs the summaries and the
 // bodies of the sessions it refreshes: on this VM every fresh page costs ~10 µs.
-let readBuffer = Buffer.alloc(0);
+const readBuffer = reusedBuffer();
 
 /** The regular file at `path`, in readBuffer (good until the next read); undefined when missing or not one. */
 function readWhole(fs: typeof import("node:fs"), path: string): Buffer | undefined {
-  const bytes = readRegularFile(fs, path, (size) => {
-    if (readBuffer.length < size) readBuffer = Buffer.allocUnsafe(Math.max(size, 2 * readBuffer.length, 256 << 10));
-    return readBuffer.subarray(0, size);
-  });
+  const bytes = readRegularFile(fs, path, readBuffer);
   return typeof bytes === "string" ? undefined : bytes;
 }
 
-/** linesHash of the lines in bytes[start, end), as their text would hash. */
-function bytesLinesHash(bytes: Buffer, start: number, end: number): string {
-  return linesHash(lineRanges(bytes, start, end).map(([from, to]) => bytes.subarray(from, to)));
+/** Where a framed file's lines are in its bytes: the head line's end, the summary's, and the body's lines. */
+interface Layout {
+  readonly headEnd: number;
+  readonly summaryEnd: number;
+  readonly body: LinesOf;
 }
+
+function layoutOf(bytes: Buffer): Layout {
+  const firstEnd = bytes.indexOf(NEWLINE);
+  const secondEnd = firstEnd < 0 ? -1 : bytes.indexOf(NEWLINE, firstEnd + 1);
+  // The body is every line after the summary; the spaces a slot is padded with come after the last newline.
+  const bodyEnd = bytes.lastIndexOf(NEWLINE);
+  return {
+    headEnd: firstEnd < 0 ? bytes.length : firstEnd,
+    summaryEnd: secondEnd < 0 ? bytes.length : secondEnd,
+    body: { bytes, lines: secondEnd >= 0 && bodyEnd > secondEnd ? lineRanges(bytes, secondEnd + 1, bodyEnd) : [] },
+  };
+}
+
+/** Whether the body's lines hash as the head says: linesHash of their bytes, as their text would hash. */
+const bodyHolds = ({ bytes, lines }: LinesOf, head: FrameHashes): boolean =>
+  head.bodyHash === (lines.length > 0 ? linesHash(lines.map(([from, to]) => bytes.subarray(from, to))) : Bun.hash.wyhash("").toString(36));
 
 /** What one read of a framed file found: its head (as text and parsed), its summary's text if that holds, whether its body holds. */
 interface Reading<H> {
@@ -97,32 +112,28 @@ interface Reading<H> {
   readonly head?: H;
   readonly summary?: string;
   readonly bodyHolds: boolean;
-  /** The body's lines in the bytes read; only while those are still in readBuffer. */
-  readonly body: () => LinesOf;
 }
 
-const nothingRead: Reading<never> = { headLine: "", bodyHolds: false, body: () => ({ bytes: Buffer.alloc(0), lines: [] }) };
+const nothingRead: Reading<never> = { headLine: "", bodyHolds: false };
 
 function readingOf<H extends FrameHashes>(bytes: Buffer, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): Reading<H> {
-  const firstEnd = bytes.indexOf(NEWLINE);
-  const secondEnd = firstEnd < 0 ? -1 : bytes.indexOf(NEWLINE, firstEnd + 1);
-  const headLine = bytes.toString("utf8", 0, firstEnd < 0 ? bytes.length : firstEnd);
+  const { headEnd, summaryEnd, body } = layoutOf(bytes);
+  const headLine = bytes.toString("utf8", 0, headEnd);
   const head = headOf(headLine, schema, belongs);
   if (head === undefined) return { ...nothingRead, headLine };
-  const summaryStart = firstEnd < 0 ? bytes.length : firstEnd + 1;
-  const summaryEnd = secondEnd < 0 ? bytes.length : secondEnd;
+  const summaryStart = Math.min(bytes.length, headEnd + 1);
   const summaryHolds = head.summaryHash === Bun.hash.wyhash(bytes.subarray(summaryStart, summaryEnd)).toString(36);
-  // The body is every line after the summary; the spaces a slot is padded with come after the last newline.
-  const bodyEnd = bytes.lastIndexOf(NEWLINE);
-  const hasBody = secondEnd >= 0 && bodyEnd > secondEnd;
-  const bodyHolds = head.bodyHash === (hasBody ? bytesLinesHash(bytes, secondEnd + 1, bodyEnd) : Bun.hash.wyhash("").toString(36));
-  return {
-    headLine,
-    head,
-    summary: summaryHolds ? bytes.toString("utf8", summaryStart, summaryEnd) : undefined,
-    bodyHolds,
-    body: () => ({ bytes, lines: hasBody ? lineRanges(bytes, secondEnd + 1, bodyEnd) : [] }),
-  };
+  return { headLine, head, summary: summaryHolds ? bytes.toString("utf8", summaryStart, summaryEnd) : undefined, bodyHolds: bodyHolds(body, head) };
+}
+
+/**
+ * The body's lines in `bytes` when they hold the version whose head line and head are given: the same
+ * head line (which names the version's generation and hashes) and a body that still hashes as it says.
+ * The head was held to its schema when first read, so it is not again.
+ */
+function bodyOfVersion(bytes: Buffer, headLine: string, head: FrameHashes): LinesOf | undefined {
+  const { headEnd, body } = layoutOf(bytes);
+  return bytes.toString("utf8", 0, headEnd) === headLine && bodyHolds(body, head) ? body : undefined;
 }
 
 /** The head a first line holds, when it is one of `schema`'s that `belongs`. */
@@ -190,8 +201,8 @@ function framedFile<H extends FrameHashes>(fs: typeof import("node:fs"), path: s
   const bodyBytes = (): BodyBytes | undefined => {
     if (reading.head === undefined || !reading.bodyHolds) return undefined;
     const again = readWhole(fs, path);
-    const reread = again && readingOf(again, schema, belongs);
-    return reread?.headLine === reading.headLine && reread.bodyHolds ? { ...reread.body(), again: bodyBytes } : undefined;
+    const body = again && bodyOfVersion(again, reading.headLine, reading.head);
+    return body && { ...body, again: bodyBytes };
   };
   let lines: readonly string[] | undefined;
   const bodyLines = () => (lines ??= decoded(bodyBytes()));
@@ -311,11 +322,7 @@ const SPACE = 0x20;
 
 // One buffer for every slot a call writes (no await comes between filling it and the write): a new
 // one per slot made each write fault in fresh pages.
-let buffer = Buffer.alloc(0);
-const scratch = (size: number): Buffer => {
-  if (buffer.length < size) buffer = Buffer.allocUnsafe(Math.max(size, 2 * buffer.length, 256 << 10));
-  return buffer.subarray(0, size);
-};
+const scratch = reusedBuffer();
 
 /**
  * Writes a version (framedLines) into its slot: in place, padded to the slot file's size, when it fits

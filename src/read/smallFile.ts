@@ -20,13 +20,21 @@ export async function readSmallFile(path: string, limit: number): Promise<{ read
 
 // One buffer for every small file a call reads, each decoded before the next is read (nothing is awaited
 // in between). A buffer of the limit for each file (256 KB for a probe, 1 MiB for config.json) was an
-// mmap and an munmap every time: ~0.4 ms of a call after an append to the medium bench home. Only the
-// pages a read fills are faulted in.
-let shared = Buffer.alloc(0);
-const bufferFor = (bytes: number): Buffer => {
-  if (shared.length < bytes) shared = Buffer.allocUnsafe(bytes);
-  return shared.subarray(0, bytes);
-};
+// mmap and an munmap every time: ~0.4 ms of a call after an append to the medium bench home.
+const bufferFor = reusedBuffer();
+
+/**
+ * One buffer handed out again and again, grown (never shrunk) to the largest size asked for: each
+ * view it gives is good until the next is asked for. allocUnsafe leaves its pages untouched, so only
+ * the pages a use fills are faulted in, once.
+ */
+export function reusedBuffer(): (size: number) => Buffer {
+  let buffer = Buffer.alloc(0);
+  return (size) => {
+    if (buffer.length < size) buffer = Buffer.allocUnsafe(Math.max(size, 2 * buffer.length, 256 << 10));
+    return buffer.subarray(0, size);
+  };
+}
 
 /**
  * The bytes of the regular file at `path`, read synchronously into the buffer `into` gives for its size

@@ -3,6 +3,7 @@ import { count, lazySchema } from "../schemas.ts";
 import { type Line, type LinesOf, type NextSlot, framedLines, loadSlots, saveSlot, slotEntries } from "./framedFile.ts";
 import { LimitHitSchema, ReplySchema, TallySchema, TokensSchema } from "../derive/tokens.ts";
 import { removeEntries } from "../atomicWrite.ts";
+import { parseJsonBytes } from "./jsonBytes.ts";
 
 // Bump when the cache layout or what a tally means changes: an older file is then rebuilt from byte 0.
 export const CACHE_VERSION = 11;
@@ -121,9 +122,9 @@ export function parseCacheLines(body: LinesOf): { cache: SessionCache; lineOf: M
   const { bytes, lines } = body;
   const json = <T>(i: number): T => {
     const [start, end] = lines[i] ?? [0, 0];
-    const parsed = Bun.JSONL.parseChunk(bytes, start, end);
-    if (parsed.error !== null || !parsed.done || parsed.values.length !== 1) throw new Error("not a JSON line");
-    return parsed.values[0] as T;
+    const value = parseJsonBytes(bytes, start, end);
+    if (value === undefined) throw new Error("not a JSON line");
+    return value as T;
   };
   try {
     const own = json<Omit<SessionCache, "files" | "mainIds">>(0);

@@ -104,8 +104,9 @@ export async function answerFor(
 }
 
 const NON_ASCII = /[\u0080-\uffff]/;
+const EACH_NON_ASCII = /[\u0080-\uffff]/g;
 const escapeNonAscii = (json: string): string =>
-  NON_ASCII.test(json) ? json.replace(new RegExp(NON_ASCII, "g"), (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : json;
+  NON_ASCII.test(json) ? json.replace(EACH_NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : json;
 
 /**
  * The answer as JSON with every non-ASCII character escaped. replay.ts decodes the file into a string:

@@ -70,6 +70,12 @@ describe("a body of several lines", () => {
     expect(await linesOf(`${framedLines({ owner: "me" }, { total: 3 }, ["日本 😀", "", "café"]).join("\n")}\n`)).toEqual(["日本 😀", "", "café"]);
   });
 
+  test("read again only while the body still hashes as the head says: a body changed under the same head reads as none", async () => {
+    const { path, file } = await load(text);
+    writeFileSync(path, text.replace('"n":2', '"n":3'));
+    expect(file.bodyLines()).toBeUndefined();
+  });
+
   test("hashed line by line, each seeded by the ones before: one line hashes as the line itself", () => {
     expect(linesHash(['{"rows":[1,2]}'])).toBe(hashOf('{"rows":[1,2]}'));
     expect(linesHash(["a", "b"])).not.toBe(linesHash(["b", "a"]));
