@@ -15,7 +15,10 @@ export async function readSmallFile(path: string, limit: number): Promise<{ read
   const bytes = readRegularFile(await import("node:fs"), path, (size) => (size > limit ? undefined : bufferFor(limit + 1)));
   if (bytes === undefined) return "too-large";
   if (typeof bytes === "string") return bytes;
-  return bytes.length > limit ? "too-large" : { text: bytes.toString("utf8") };
+  if (bytes.length > limit) return "too-large";
+  // A UTF-8 byte-order mark is not part of the text, as Bun.file().text() and TextDecoder read it.
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  return { text: bytes.toString("utf8", bom ? 3 : 0) };
 }
 
 // One buffer for every small file a call reads, each decoded before the next is read (nothing is awaited

@@ -42,3 +42,11 @@ test("files read one after another, longer then shorter, each come back as they 
   expect(reads).toEqual([{ text: "L".repeat(5000) }, { text: "s" }, { text: "L".repeat(5000) }]);
   expect(await readSmallFile(join(dir, "short"), 1 << 20)).toEqual({ text: "s" });
 });
+
+test("a UTF-8 byte-order mark is not part of the text, as TextDecoder reads it", async () => {
+  const dir = scratch();
+  const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":"é"}')]);
+  writeFileSync(join(dir, "bom"), bytes);
+  expect(await readSmallFile(join(dir, "bom"), 100)).toEqual({ text: new TextDecoder().decode(bytes) });
+  expect(await readSmallFile(join(dir, "bom"), 100)).toEqual({ text: '{"a":"é"}' });
+});
