@@ -27,10 +27,10 @@ dist/ccpulse: node_modules/.installed $(SOURCES)
 check: node_modules/.installed
 	node_modules/.bin/tsc -p .
 
-# The tmux and prompt tests drive the real programs, the time-zone tests read the system's zoneinfo, and
-# the end-to-end test brings up loopback in its network namespace with ip; install whichever is missing
-# (Debian/Ubuntu).
-TEST_TOOLS := tmux zsh fish
+# The tmux and prompt tests drive the real programs (one zsh test suspends a terminal's output with
+# python3's termios.tcflow), the time-zone tests read the system's zoneinfo, and the end-to-end test brings
+# up loopback in its network namespace with ip; install whichever is missing (Debian/Ubuntu).
+TEST_TOOLS := tmux zsh fish python3
 test-tools:
 	@missing=""; for t in $(TEST_TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	[ -f /usr/share/zoneinfo/Europe/Berlin ] || missing="$$missing tzdata"; \

@@ -29,12 +29,20 @@ _ccpulse_show() {
   fi
 }
 
-# Stores an answer of ccpulse; returns 1 when the indicator did not change.
+# Stores an answer of ccpulse.
 _ccpulse_set() {
   local value=${1%$'\n'}
   (( _ccpulse_bang )) && value=${value//\!/!!}
-  [[ $value == "$ccpulse_prompt" ]] && return 1
   ccpulse_prompt=$value
+}
+
+# Whether the ccpulse to run is there: a missing one costs no fork, and its last indicator goes.
+_ccpulse_found() {
+  if [[ $1 == */* ]]; then
+    [[ -f $1 && -x $1 ]]
+  else
+    (( $+commands[$1] ))
+  fi
 }
 
 # Reads and sets the user's options; the work is done in _ccpulse_refresh, under emulate -L zsh, which
@@ -50,10 +58,13 @@ _ccpulse_precmd() {
 _ccpulse_refresh() {
   emulate -L zsh
   _ccpulse_show
-  if [[ ${CCPULSE_ASYNC:-0} != 0 && -o zle ]]; then
+  local bin=${CCPULSE_BIN:-ccpulse}
+  if ! _ccpulse_found $bin; then
+    _ccpulse_set ''
+  elif [[ ${CCPULSE_ASYNC:-0} != 0 && -o zle ]]; then
     _ccpulse_async_start
   else
-    _ccpulse_set "$("${CCPULSE_BIN:-ccpulse}" prompt --shell $_ccpulse_shell 2>/dev/null </dev/null)"
+    _ccpulse_set "$("$bin" prompt --shell $_ccpulse_shell 2>/dev/null </dev/null)"
   fi
   return 0
 }
@@ -97,7 +108,12 @@ _ccpulse_async_done() {
   # ccpulse writes its line in one go as it ends, so reading to EOF does not wait.
   [[ -z ${2-} || $2 == hup ]] && IFS= read -r -d '' -u $1 out
   _ccpulse_async_close
-  _ccpulse_set "$out" && zle reset-prompt
+  _ccpulse_set "$out"
+  # Redrawn even when the answer is the same: zsh's signal handlers do not restart system calls, and zsh
+  # drops the output of a write interrupted by one, so a SIGCHLD from this ccpulse landing while zle wrote
+  # the prompt left no prompt on screen (seen: write(2) of "zsh> " → ERESTARTSYS, about 1 in 1,000 prompts
+  # under load).
+  zle reset-prompt
   (( _ccpulse_again )) && _ccpulse_async_start
   return 0
 }

@@ -1,6 +1,6 @@
 /** `eval "$(ccpulse init zsh)"` in a real interactive zsh, in a real terminal (a tmux pane). */
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BINARY, HOSTILE_NAMES, type ShellHome, cleanup, quoted, shellHome, wrapper, writeRc } from "./sessions.ts";
 import { TIMEOUT, Terminal, WIDTH, columns, missing } from "./terminal.ts";
@@ -140,6 +140,44 @@ describe.skipIf(skip !== undefined)("zsh", () => {
     }
   }, TIMEOUT);
 
+  test("a binary removed while the shell runs: its last indicator goes, in both modes", async () => {
+    for (const mode of ["", "export CCPULSE_ASYNC=1\n"]) {
+      const sh = shellHome();
+      const bin = wrapper(sh);
+      sh.asking("api");
+      const t = zsh(sh, `PROMPT='zsh> '\n${mode}CCPULSE_BIN=${quoted(bin.path)}\n${INIT}\n`);
+      await t.waitForPrompt(withRight("zsh> ", "⚠ api"));
+      rmSync(bin.path);
+      await t.clear();
+      await t.waitForPrompt("zsh> ");
+    }
+  }, TIMEOUT);
+
+  test("async mode: a prompt whose drawing the background ccpulse's exit interrupted is drawn again", async () => {
+    // zsh's signal handlers do not restart system calls, and zsh drops what a write interrupted by one held:
+    // a SIGCHLD landing while zle writes the prompt leaves no prompt on screen. To make that happen every
+    // time, a precmd hook run after ccpulse's suspends the terminal's output (tcflow TCOOFF), so zle's write
+    // of the prompt is still blocked when the background ccpulse exits; the test then resumes it (TCOON).
+    const sh = shellHome();
+    const bin = wrapper(sh);
+    const hold = join(sh.home.root, "hold");
+    sh.asking("api");
+    const stop = `python3 -c 'import termios; termios.tcflow(0, termios.TCOOFF)'`;
+    const t = zsh(sh, `PROMPT='zsh> '\nexport CCPULSE_ASYNC=1\nCCPULSE_BIN=${quoted(bin.path)}\n${INIT}\n_hold() { [[ -e ${quoted(hold)} ]] && ${stop} }\nprecmd_functions+=(_hold)\n`);
+    await t.waitForPrompt(withRight("zsh> ", "⚠ api"));
+    const pid = t.pid();
+    bin.slow(true);
+    writeFileSync(hold, "");
+    const calls = bin.calls();
+    t.press("Enter");
+    await t.waitFor("ccpulse to start", () => bin.calls() > calls);
+    // zsh reaps it only once its blocked write returns: until then it is a zombie.
+    await t.waitFor("ccpulse to exit", () => children(pid).some((c) => /\) Z /.test(readFileSync(`/proc/${c}/stat`, "utf8"))), 5000);
+    tcflow(`/proc/${pid}/fd/0`, "TCOON");
+    // The same answer as before, so nothing else draws the prompt again.
+    await t.waitFor("the second prompt", (s) => s[0] === withRight("zsh> ", "⚠ api") && s[1] === withRight("zsh> ", "⚠ api"));
+  }, TIMEOUT);
+
   test("async mode (CCPULSE_ASYNC=1): the old indicator stays while ccpulse runs, then the prompt redraws", async () => {
     const sh = shellHome();
     const bin = wrapper(sh);
@@ -183,6 +221,12 @@ describe.skipIf(skip !== undefined)("zsh", () => {
     expect(fds()).toBe(baseline);
   }, TIMEOUT);
 });
+
+/** Suspends (TCOOFF) or resumes (TCOON) a terminal's output. Ctrl-Q does not resume what TCOOFF stopped. */
+function tcflow(tty: string, action: "TCOOFF" | "TCOON"): void {
+  const run = Bun.spawnSync(["python3", "-c", `import os, sys, termios; termios.tcflow(os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY), termios.${action})`, tty]);
+  if (run.exitCode !== 0) throw new Error(`tcflow ${action}: ${run.stderr.toString()}`);
+}
 
 /** Direct children of a process, zombies included. */
 function children(pid: number): number[] {
