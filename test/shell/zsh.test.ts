@@ -172,7 +172,7 @@ describe.skipIf(skip !== undefined)("zsh", () => {
     t.press("Enter");
     await t.waitFor("ccpulse to start", () => bin.calls() > calls);
     // zsh reaps it only once its blocked write returns: until then it is a zombie.
-    await t.waitFor("ccpulse to exit", () => children(pid).some((c) => /\) Z /.test(readFileSync(`/proc/${c}/stat`, "utf8"))), 5000);
+    await t.waitFor("ccpulse to exit", () => children(pid).some(isZombie), 5000);
     tcflow(`/proc/${pid}/fd/0`, "TCOON");
     // The same answer as before, so nothing else draws the prompt again.
     await t.waitFor("the second prompt", (s) => s[0] === withRight("zsh> ", "⚠ api") && s[1] === withRight("zsh> ", "⚠ api"));
@@ -226,6 +226,15 @@ describe.skipIf(skip !== undefined)("zsh", () => {
 function tcflow(tty: string, action: "TCOOFF" | "TCOON"): void {
   const run = Bun.spawnSync(["python3", "-c", `import os, sys, termios; termios.tcflow(os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY), termios.${action})`, tty]);
   if (run.exitCode !== 0) throw new Error(`tcflow ${action}: ${run.stderr.toString()}`);
+}
+
+/** Whether a process has exited but is not reaped yet; false once it is gone. */
+function isZombie(pid: number): boolean {
+  try {
+    return /\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
 }
 
 /** Direct children of a process, zombies included. */
