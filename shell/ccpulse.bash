@@ -10,14 +10,29 @@
 
 ccpulse_prompt=${ccpulse_prompt-}
 
+# Whether the ccpulse to run is there: a missing one costs no fork (type -P is a builtin), and its last
+# indicator goes.
+__ccpulse_found() {
+  if [[ $1 == */* ]]; then
+    [[ -f $1 && -x $1 ]]
+  else
+    type -P -- "$1" >/dev/null
+  fi
+}
+
 # Runs last in PROMPT_COMMAND, so the commands before it still see $? and PIPESTATUS of your command, and
 # hands $? on unchanged to whatever runs after it (a PROMPT_COMMAND added later, PS1). It puts the
 # indicator into PS1 here rather than once, so a PROMPT_COMMAND that rebuilds PS1 every time (git's
 # __git_ps1 in its PROMPT_COMMAND mode, many themes) still shows it.
 __ccpulse_update() {
   local status=$?
-  # || true: a missing binary must not end a shell that runs with set -e.
-  ccpulse_prompt=$("${CCPULSE_BIN:-ccpulse}" prompt --shell bash 2>/dev/null </dev/null) || true
+  local bin=${CCPULSE_BIN:-ccpulse}
+  if __ccpulse_found "$bin"; then
+    # || true: a failing ccpulse must not end a shell that runs with set -e.
+    ccpulse_prompt=$("$bin" prompt --shell bash 2>/dev/null </dev/null) || true
+  else
+    ccpulse_prompt=
+  fi
   # Without promptvars PS1 would show the ${…} itself.
   if [[ -z ${CCPULSE_NO_PS1-} && ${PS1-} != *ccpulse_prompt* ]] && shopt -q promptvars; then
     PS1='${ccpulse_prompt:+${ccpulse_prompt} }'${PS1-}

@@ -1,7 +1,8 @@
 /** `eval "$(ccpulse init bash)"` in a real interactive bash, in a real terminal (a tmux pane). */
 import { afterAll, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { BINARY, HOSTILE_NAMES, type ShellHome, cleanup, quoted, shellHome, writeRc } from "./sessions.ts";
+import { BINARY, HOSTILE_NAMES, type ShellHome, cleanup, quoted, shellHome, wrapper, writeRc } from "./sessions.ts";
 import { TIMEOUT, Terminal, columns, missing } from "./terminal.ts";
 
 const skip = missing("bash");
@@ -108,6 +109,17 @@ describe.skipIf(skip !== undefined)("bash", () => {
     sh.asking("api");
     const t = bash(sh, `PS1='bash> '\nCCPULSE_BIN=${quoted(join(sh.home.root, "gone"))}\n${INIT}\n`);
     await t.waitForPrompt("bash> ");
+    await t.clear();
+    await t.waitForPrompt("bash> ");
+  }, TIMEOUT);
+
+  test("a binary removed while the shell runs: its last indicator goes, and set -e does not end the shell", async () => {
+    const sh = shellHome();
+    const bin = wrapper(sh);
+    sh.asking("api");
+    const t = bash(sh, `PS1='bash> '\nCCPULSE_BIN=${quoted(bin.path)}\n${INIT}\nset -e\n`);
+    await t.waitForPrompt("⚠ api bash> ");
+    rmSync(bin.path);
     await t.clear();
     await t.waitForPrompt("bash> ");
   }, TIMEOUT);

@@ -1,5 +1,6 @@
 /** `ccpulse init fish | source` in a real interactive fish, in a real terminal (a tmux pane). */
 import { afterAll, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { BINARY, HOSTILE_NAMES, type ShellHome, cleanup, quoted, shellHome, wrapper, writeRc } from "./sessions.ts";
 import { TIMEOUT, Terminal, WIDTH, columns, missing } from "./terminal.ts";
@@ -116,6 +117,17 @@ describe.skipIf(skip !== undefined)("fish", () => {
     sh.asking("api");
     const t = fish(sh, `set -g CCPULSE_BIN ${quoted(join(sh.home.root, "gone"))}\n${PROMPT}\n${INIT}\n`);
     await t.waitForPrompt("fish> ");
+    await t.clear();
+    await t.waitForPrompt("fish> ");
+  }, TIMEOUT);
+
+  test("a binary removed while the shell runs: its last indicator goes", async () => {
+    const sh = shellHome();
+    const bin = wrapper(sh);
+    sh.asking("api");
+    const t = fish(sh, `set -g CCPULSE_BIN ${quoted(bin.path)}\n${PROMPT}\n${INIT}\n`);
+    await t.waitForPrompt(withRight("fish> ", "⚠ api"));
+    rmSync(bin.path);
     await t.clear();
     await t.waitForPrompt("fish> ");
   }, TIMEOUT);
