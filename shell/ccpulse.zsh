@@ -111,8 +111,8 @@ _ccpulse_async_done() {
   _ccpulse_set "$out"
   # Redrawn even when the answer is the same: zsh's signal handlers do not restart system calls, and zsh
   # drops the output of a write interrupted by one, so a SIGCHLD from this ccpulse landing while zle wrote
-  # the prompt left no prompt on screen (seen: write(2) of "zsh> " → ERESTARTSYS, about 1 in 1,000 prompts
-  # under load).
+  # the prompt left no prompt on screen (seen under strace: write(2) of "zsh> " → ERESTARTSYS; about 1 in
+  # 1,000 runs of a zsh test file on a loaded machine).
   zle reset-prompt
   (( _ccpulse_again )) && _ccpulse_async_start
   return 0
