@@ -62,7 +62,7 @@ _ccpulse_refresh() {
   if ! _ccpulse_found $bin; then
     _ccpulse_set ''
   elif [[ ${CCPULSE_ASYNC:-0} != 0 && -o zle ]]; then
-    _ccpulse_async_start
+    _ccpulse_async_start $bin
   else
     _ccpulse_set "$("$bin" prompt --shell $_ccpulse_shell 2>/dev/null </dev/null)"
   fi
@@ -71,7 +71,8 @@ _ccpulse_refresh() {
 
 # Async mode: at most one ccpulse runs at a time, so holding Enter on a slow disk does not pile up
 # processes; a prompt that comes meanwhile asks again once it has answered. One that has not answered in
-# 10 s (a hung network mount) is let go: its fd is closed, and it dies of SIGPIPE when it writes.
+# 10 s (a hung network mount) is let go: its fd is closed, and it dies of SIGPIPE when it writes. $1 is
+# the ccpulse to run.
 _ccpulse_async_start() {
   if [[ -n $_ccpulse_fd ]]; then
     if (( SECONDS - _ccpulse_started < 10 )); then
@@ -83,7 +84,7 @@ _ccpulse_async_start() {
   _ccpulse_again=0
   _ccpulse_started=$SECONDS
   local fd
-  exec {fd}< <("${CCPULSE_BIN:-ccpulse}" prompt --shell $_ccpulse_shell 2>/dev/null </dev/null)
+  exec {fd}< <("$1" prompt --shell $_ccpulse_shell 2>/dev/null </dev/null)
   # Before zsh 5.8, Ctrl-C could stop working after exec {fd}< <(…) unless something forks (see
   # zsh-users/zsh-autosuggestions#364).
   autoload -Uz is-at-least
@@ -109,12 +110,13 @@ _ccpulse_async_done() {
   [[ -z ${2-} || $2 == hup ]] && IFS= read -r -d '' -u $1 out
   _ccpulse_async_close
   _ccpulse_set "$out"
+  # Asked again through the same check as a prompt, so a ccpulse removed meanwhile is not run.
+  (( _ccpulse_again )) && _ccpulse_refresh
   # Redrawn even when the answer is the same: zsh's signal handlers do not restart system calls, and zsh
   # drops the output of a write interrupted by one, so a SIGCHLD from this ccpulse landing while zle wrote
   # the prompt left no prompt on screen (seen under strace: write(2) of "zsh> " → ERESTARTSYS; about 1 in
   # 1,000 runs of a zsh test file on a loaded machine).
   zle reset-prompt
-  (( _ccpulse_again )) && _ccpulse_async_start
   return 0
 }
 
