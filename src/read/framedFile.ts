@@ -10,14 +10,13 @@ export const hashOf = (line: string): string => Bun.hash.wyhash(line).toString(3
 export type Line = string | Uint8Array;
 
 /**
- * wyhash of a body's lines, each seeded with the hash of the ones before it: no joined copy of the
- * body is made to hash it. A body of one line hashes as hashOf(line).
+ * wyhash of a body's lines as they are written: joined by newlines (the last one's is not part of it),
+ * so a reader hashes the body's bytes in one call. A body of one line hashes as hashOf(line). Hashed
+ * line by line, each seeded with the hash before it, a call after an append to the large bench home
+ * made ~80 hashes (a view and a BigInt each) per cache per pass, four passes a session: ~1.2 ms and
+ * ~70 page faults a pass for 20 sessions, against ~0.1 ms as one hash of the bytes.
  */
-export function linesHash(lines: readonly Line[]): string {
-  let hash: bigint | undefined;
-  for (const line of lines) hash = hash === undefined ? Bun.hash.wyhash(line) : Bun.hash.wyhash(line, hash);
-  return (hash ?? Bun.hash.wyhash("")).toString(36);
-}
+export const linesHash = (lines: readonly string[]): string => hashOf(lines.join("\n"));
 
 export interface FrameHashes {
   readonly summaryHash: string;
@@ -83,28 +82,37 @@ function readWhole(fs: typeof import("node:fs"), path: string): Buffer | undefin
   return typeof bytes === "string" ? undefined : bytes;
 }
 
-/** Where a framed file's lines are in its bytes: the head line's end, the summary's, and the body's lines. */
+/**
+ * Where a framed file's lines are in its bytes: the head line's end, the summary's, and the body (every
+ * line after the summary) from its first byte to its last line's newline, which is not part of it: the
+ * spaces a slot is padded with come after that. A body of no lines is none.
+ */
 interface Layout {
   readonly headEnd: number;
   readonly summaryEnd: number;
-  readonly body: LinesOf;
+  readonly body?: readonly [start: number, lastNewline: number];
 }
 
 function layoutOf(bytes: Buffer): Layout {
   const firstEnd = bytes.indexOf(NEWLINE);
   const secondEnd = firstEnd < 0 ? -1 : bytes.indexOf(NEWLINE, firstEnd + 1);
-  // The body is every line after the summary; the spaces a slot is padded with come after the last newline.
-  const bodyEnd = bytes.lastIndexOf(NEWLINE);
+  const lastNewline = bytes.lastIndexOf(NEWLINE);
   return {
     headEnd: firstEnd < 0 ? bytes.length : firstEnd,
     summaryEnd: secondEnd < 0 ? bytes.length : secondEnd,
-    body: { bytes, lines: secondEnd >= 0 && bodyEnd > secondEnd ? lineRanges(bytes, secondEnd + 1, bodyEnd) : [] },
+    body: secondEnd >= 0 && lastNewline > secondEnd ? [secondEnd + 1, lastNewline] : undefined,
   };
 }
 
-/** Whether the body's lines hash as the head says: linesHash of their bytes, as their text would hash. */
-const bodyHolds = ({ bytes, lines }: LinesOf, head: FrameHashes): boolean =>
-  head.bodyHash === (lines.length > 0 ? linesHash(lines.map(([from, to]) => bytes.subarray(from, to))) : Bun.hash.wyhash("").toString(36));
+/** Whether the body's bytes hash as the head says (linesHash). */
+const bodyHolds = (bytes: Buffer, { body }: Layout, head: FrameHashes): boolean =>
+  head.bodyHash === Bun.hash.wyhash(body ? bytes.subarray(body[0], body[1]) : "").toString(36);
+
+/** The body's lines: `known`, the ranges of the same version read before, or found again. */
+const bodyLinesOf = (bytes: Buffer, { body }: Layout, known?: LinesOf): LinesOf => ({
+  bytes,
+  lines: known?.lines ?? (body ? lineRanges(bytes, body[0], body[1]) : []),
+});
 
 /** What one read of a framed file found: its head (as text and parsed), its summary's text if that holds, whether its body holds. */
 interface Reading<H> {
@@ -117,23 +125,25 @@ interface Reading<H> {
 const nothingRead: Reading<never> = { headLine: "", bodyHolds: false };
 
 function readingOf<H extends FrameHashes>(bytes: Buffer, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): Reading<H> {
-  const { headEnd, summaryEnd, body } = layoutOf(bytes);
+  const layout = layoutOf(bytes);
+  const { headEnd, summaryEnd } = layout;
   const headLine = bytes.toString("utf8", 0, headEnd);
   const head = headOf(headLine, schema, belongs);
   if (head === undefined) return { ...nothingRead, headLine };
   const summaryStart = Math.min(bytes.length, headEnd + 1);
   const summaryHolds = head.summaryHash === Bun.hash.wyhash(bytes.subarray(summaryStart, summaryEnd)).toString(36);
-  return { headLine, head, summary: summaryHolds ? bytes.toString("utf8", summaryStart, summaryEnd) : undefined, bodyHolds: bodyHolds(body, head) };
+  return { headLine, head, summary: summaryHolds ? bytes.toString("utf8", summaryStart, summaryEnd) : undefined, bodyHolds: bodyHolds(bytes, layout, head) };
 }
 
 /**
  * The body's lines in `bytes` when they hold the version whose head line and head are given: the same
  * head line (which names the version's generation and hashes) and a body that still hashes as it says.
- * The head was held to its schema when first read, so it is not again.
+ * The head was held to its schema when first read, so it is not again. The same version is the same
+ * bytes: its lines, `known` from a read before, are where they were.
  */
-function bodyOfVersion(bytes: Buffer, headLine: string, head: FrameHashes): LinesOf | undefined {
-  const { headEnd, body } = layoutOf(bytes);
-  return bytes.toString("utf8", 0, headEnd) === headLine && bodyHolds(body, head) ? body : undefined;
+function bodyOfVersion(bytes: Buffer, headLine: string, head: FrameHashes, known?: LinesOf): LinesOf | undefined {
+  const layout = layoutOf(bytes);
+  return bytes.toString("utf8", 0, layout.headEnd) === headLine && bodyHolds(bytes, layout, head) ? bodyLinesOf(bytes, layout, known) : undefined;
 }
 
 /** The head a first line holds, when it is one of `schema`'s that `belongs`. */
@@ -198,11 +208,11 @@ export async function loadFramed<H extends FrameHashes>(path: string, schema: v.
 function framedFile<H extends FrameHashes>(fs: typeof import("node:fs"), path: string, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): FramedFile<H> {
   const bytes = readWhole(fs, path);
   const reading: Reading<H> = bytes ? readingOf(bytes, schema, belongs) : nothingRead;
-  const bodyBytes = (): BodyBytes | undefined => {
+  const bodyBytes = (known?: LinesOf): BodyBytes | undefined => {
     if (reading.head === undefined || !reading.bodyHolds) return undefined;
     const again = readWhole(fs, path);
-    const body = again && bodyOfVersion(again, reading.headLine, reading.head);
-    return body && { ...body, again: bodyBytes };
+    const body = again && bodyOfVersion(again, reading.headLine, reading.head, known);
+    return body && { ...body, again: () => bodyBytes(body) };
   };
   let lines: readonly string[] | undefined;
   const bodyLines = () => (lines ??= decoded(bodyBytes()));
@@ -218,8 +228,8 @@ function framedFile<H extends FrameHashes>(fs: typeof import("node:fs"), path: s
 
 const decoded = (body: LinesOf | undefined): string[] | undefined => body?.lines.map(([start, end]) => body.bytes.toString("utf8", start, end));
 
-/** The lines of a framed file: `head` with the hashes of the summary and body lines below it. */
-export function framedLines(head: object, summary: unknown, body: readonly Line[]): readonly Line[] {
+/** The lines of a framed file: `head` with the hashes of the summary and body lines below it (saveSlot writes the same from bytes). */
+export function framedLines(head: object, summary: unknown, body: readonly string[]): readonly string[] {
   const second = JSON.stringify(summary);
   return [JSON.stringify({ ...head, summaryHash: hashOf(second), bodyHash: linesHash(body) }), second, ...body];
 }
@@ -324,22 +334,51 @@ const SPACE = 0x20;
 // one per slot made each write fault in fresh pages.
 const scratch = reusedBuffer();
 
+// The longest hash a head can hold: a 64-bit wyhash in base 36.
+const LONGEST_HASH = (2n ** 64n - 1n).toString(36);
+
 /**
- * Writes a version (framedLines) into its slot: in place, padded to the slot file's size, when it fits
- * and one write puts it all; else as a new file by rename, with room to grow. Throws as writeFileAtomic
- * does.
+ * Writes a version into its slot: in place, padded to the slot file's size, when it fits and one write
+ * puts it all; else as a new file by rename, with room to grow. Throws as writeFileAtomic does.
  *
- * The lines are encoded one by one into a Buffer of the slot's size, never joined into one string:
- * joining made a rope that JavaScriptCore copied into a flat string before encoding it, and the padding
- * made a second one. Traced after a 1 MiB append to the medium bench home (caches of 200-390 KB in all,
- * slow phase), the two copies took 1.1-3.4 ms and 1.8-3.5 ms of a call's 7-8 cache writes. Lines given
- * as bytes may be views into the buffer framed files are read into (BodyBytes), and every version is
- * encoded into one buffer a call reuses: so all of it is synchronous. A first version written by rename
- * into a buffer of its own made a cold `json` fault in ~1.5 MB of fresh pages for the medium bench home.
+ * The lines are encoded one by one into a Buffer, never joined into one string: joining made a rope
+ * that JavaScriptCore copied into a flat string before encoding it, and the padding made a second one.
+ * Traced after a 1 MiB append to the medium bench home (caches of 200-390 KB in all, slow phase), the
+ * two copies took 1.1-3.4 ms and 1.8-3.5 ms of a call's 7-8 cache writes. The body goes first, after
+ * room for the longest head line, so that its hash (linesHash) is taken from the bytes as written; the
+ * head and summary then go just before it. Lines given as bytes may be views into the buffer framed
+ * files are read into (BodyBytes), and every version is encoded into one buffer a call reuses: so all
+ * of it is synchronous. A first version written by rename into a buffer of its own made a cold `json`
+ * fault in ~1.5 MB of fresh pages for the medium bench home.
  */
-export function saveSlot(fs: typeof import("node:fs"), path: string, next: NextSlot, lines: readonly Line[]): void {
+export function saveSlot(fs: typeof import("node:fs"), path: string, next: NextSlot, head: object, summary: unknown, body: readonly Line[]): void {
   const target = slotPaths(path)[next.slot];
-  const length = lines.reduce((sum, line) => sum + (typeof line === "string" ? Buffer.byteLength(line) : line.length) + 1, 0);
+  const summaryLine = JSON.stringify(summary);
+  const summaryHash = hashOf(summaryLine);
+  const summaryBytes = Buffer.byteLength(summaryLine);
+  const bodyBytes = body.reduce((sum, line) => sum + (typeof line === "string" ? Buffer.byteLength(line) : line.length) + 1, 0);
+  const room = Buffer.byteLength(JSON.stringify({ ...head, summaryHash, bodyHash: LONGEST_HASH })) + 1 + summaryBytes + 1;
+  // Enough for the padding of any slot file written in place (below) or by rename.
+  const bytes = scratch(room + bodyBytes + 2 * reserveFor(room + bodyBytes));
+  let end = room;
+  for (const line of body) {
+    if (typeof line === "string") end += bytes.write(line, end);
+    else {
+      bytes.set(line, end);
+      end += line.length;
+    }
+    bytes[end++] = NEWLINE;
+  }
+  const bodyHash = Bun.hash.wyhash(bytes.subarray(room, Math.max(room, end - 1))).toString(36);
+  const headLine = JSON.stringify({ ...head, summaryHash, bodyHash });
+  const start = room - (Buffer.byteLength(headLine) + 1 + summaryBytes + 1);
+  let at = start + bytes.write(headLine, start);
+  bytes[at++] = NEWLINE;
+  at += bytes.write(summaryLine, at);
+  bytes[at] = NEWLINE;
+  const length = end - start;
+  // The version, then spaces to `size` bytes.
+  const padded = (size: number): Buffer => bytes.fill(SPACE, end, start + size).subarray(start, start + size);
   let fd: number | undefined;
   try {
     // O_NOFOLLOW: a symlink put at the path is replaced by the rename below, never written through.
@@ -352,8 +391,8 @@ export function saveSlot(fs: typeof import("node:fs"), path: string, next: NextS
       const stat = fs.fstatSync(fd);
       // Within the file's size the write needs no new blocks, so a full disk cannot cut it short.
       if (stat.isFile() && stat.size >= length && stat.size <= length + 2 * reserveFor(length)) {
-        const bytes = encodeLines(scratch(stat.size), lines);
-        if (fs.writeSync(fd, bytes, 0, bytes.length, 0) === bytes.length) return;
+        const file = padded(stat.size);
+        if (fs.writeSync(fd, file, 0, file.length, 0) === file.length) return;
       }
     } catch {
       // torn or unwritable: replaced by rename below
@@ -361,20 +400,5 @@ export function saveSlot(fs: typeof import("node:fs"), path: string, next: NextS
       fs.closeSync(fd);
     }
   }
-  writeFileAtomicWith(fs, target, encodeLines(scratch(length + reserveFor(length)), lines));
-}
-
-/** `lines`, each ended by a newline, then spaces to the end of `bytes`. */
-function encodeLines(bytes: Buffer, lines: readonly Line[]): Buffer {
-  let at = 0;
-  for (const line of lines) {
-    if (typeof line === "string") at += bytes.write(line, at);
-    else {
-      bytes.set(line, at);
-      at += line.length;
-    }
-    bytes[at++] = NEWLINE;
-  }
-  bytes.fill(SPACE, at);
-  return bytes;
+  writeFileAtomicWith(fs, target, padded(length + reserveFor(length)));
 }

@@ -1,12 +1,12 @@
 import * as v from "valibot";
 import { count, lazySchema } from "../schemas.ts";
-import { type Line, type LinesOf, type NextSlot, framedLines, loadSlots, saveSlot, slotEntries } from "./framedFile.ts";
+import { type Line, type LinesOf, type NextSlot, loadSlots, saveSlot, slotEntries } from "./framedFile.ts";
 import { LimitHitSchema, ReplySchema, TallySchema, TokensSchema } from "../derive/tokens.ts";
 import { removeEntries } from "../atomicWrite.ts";
 import { parseJsonBytes } from "./jsonBytes.ts";
 
 // Bump when the cache layout or what a tally means changes: an older file is then rebuilt from byte 0.
-export const CACHE_VERSION = 11;
+export const CACHE_VERSION = 12;
 
 /** Which cache a line belongs to: every line of a cache file names its version, config dir and session. */
 const whoseEntries = () => ({ version: v.literal(CACHE_VERSION), configDir: v.string(), sessionId: v.string() });
@@ -208,7 +208,7 @@ export async function saveCache(path: string, stored: StoredCache, summary: Summ
   const head = { version: CACHE_VERSION, configDir: summary.configDir, sessionId: summary.sessionId, gen: stored.next.gen };
   try {
     // No await between reading the unchanged lines again and saveSlot encoding them.
-    saveSlot(fs, path, stored.next, framedLines(head, summary, cacheLines(cache, stored.unchangedLines())));
+    saveSlot(fs, path, stored.next, head, summary, cacheLines(cache, stored.unchangedLines()));
   } catch {
     // swallowed, as said above
   }

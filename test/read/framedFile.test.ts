@@ -76,8 +76,9 @@ describe("a body of several lines", () => {
     expect(file.bodyLines()).toBeUndefined();
   });
 
-  test("hashed line by line, each seeded by the ones before: one line hashes as the line itself", () => {
+  test("hashed as the bytes written, the lines joined by newlines: one line hashes as the line itself", () => {
     expect(linesHash(['{"rows":[1,2]}'])).toBe(hashOf('{"rows":[1,2]}'));
+    expect(linesHash(["a", "b"])).toBe(hashOf("a\nb"));
     expect(linesHash(["a", "b"])).not.toBe(linesHash(["b", "a"]));
     expect(linesHash(["ab"])).not.toBe(linesHash(["a", "b"]));
   });
@@ -103,7 +104,7 @@ describe("a framed file kept in two slots", () => {
     const load = () => loadSlots(path, Slotted, (head) => head.owner === "me");
     const save = async (total: number, rows = [total]) => {
       const { next } = await load();
-      saveSlot(await import("node:fs"), path, next, framedLines({ owner: "me", gen: next.gen }, { total }, [JSON.stringify({ rows })]));
+      saveSlot(await import("node:fs"), path, next, { owner: "me", gen: next.gen }, { total }, [JSON.stringify({ rows })]);
     };
     return { dir, path, load, save, slots: slotPaths(path) };
   };
@@ -173,6 +174,23 @@ describe("a framed file kept in two slots", () => {
     expect(readFileSync(slots[0], "utf8").trimEnd().split("\n")[2]).toBe(JSON.stringify({ rows }));
   });
 
+  // saveSlot hashes the body from the bytes it encodes, lines given as text or as bytes; framedLines from text.
+  test.each([
+    ["several lines, some given as bytes", ['{"own":1}', Buffer.from('["/a",{"n":1}]'), "", Buffer.from("日本 😀")]],
+    ["one line", ['{"rows":[1]}']],
+    ["no lines", []],
+  ])("a version of %s is written as framedLines has it, and read back whole", async (_, body: (string | Buffer)[]) => {
+    const { path, slots } = setup();
+    const owner = "ü/%F{red}".repeat(40);
+    const text = body.map((line) => (typeof line === "string" ? line : line.toString()));
+    saveSlot(await import("node:fs"), path, { slot: 0, gen: 1 }, { owner, gen: 1 }, { total: 1 }, body);
+    const written = readFileSync(slots[0], "utf8");
+    expect(written.trimEnd()).toBe(framedLines({ owner, gen: 1 }, { total: 1 }, text).join("\n"));
+    const file = await loadSlots(path, Slotted, (head) => head.owner === owner);
+    expect(file.whole()).toBe(true);
+    expect(file.bodyLines()).toEqual(text);
+  });
+
   test("a slot file far larger than the version is replaced, so it shrinks", async () => {
     const { save, slots } = setup();
     await save(1, Array.from({ length: 20_000 }, (_, i) => i));
@@ -216,7 +234,7 @@ describe("a framed file kept in two slots", () => {
       // Four versions: the newest in the second slot, the one a guess without heads would take.
       for (let total = 1; total <= 4; total++) {
         const { next } = await load();
-        saveSlot(await import("node:fs"), path, next, framedLines({ owner, gen: next.gen }, { total }, [JSON.stringify({ rows: [total] })]));
+        saveSlot(await import("node:fs"), path, next, { owner, gen: next.gen }, { total }, [JSON.stringify({ rows: [total] })]);
       }
       const file = await load();
       expect({ gen: file.head?.gen, summary: file.summary(), body: file.body(), next: file.next }).toEqual({ gen: 4, summary: { total: 4 }, body: { rows: [4] }, next: { slot: 0, gen: 5 } });

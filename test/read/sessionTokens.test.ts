@@ -33,7 +33,7 @@ const cacheParts = (path: string): any[] => {
 };
 /** A cache slot as ccpulse frames one: a head with its generation (1, the first) and the hashes of the summary and cursor lines. */
 const framed = (summary: unknown, cursors: SessionCache, head: Record<string, unknown> = {}): string => {
-  const [second, body] = [JSON.stringify(summary), cacheLines(cursors)];
+  const [second, body] = [JSON.stringify(summary), cacheLines(cursors).map((line) => (typeof line === "string" ? line : Buffer.from(line).toString()))];
   const s = summary as { configDir: string; sessionId: string };
   return `${[JSON.stringify({ version: CACHE_VERSION, configDir: s.configDir, sessionId: s.sessionId, summaryHash: hashOf(second), bodyHash: linesHash(body), gen: 1, ...head }), second, ...body].join("\n")}\n`;
 };
