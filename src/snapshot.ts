@@ -27,6 +27,12 @@ export interface Snapshot {
 export interface SnapshotOptions {
   /** Read transcripts for token totals; compact and prompt without token fields skip it. */
   readonly tokens: boolean;
+  /**
+   * A usage report (window, today, month) follows, which reads the sessions' usage by quarter hour
+   * (Session.buckets); without one (compact and prompt without a usage field) a session in which only
+   * the transcript grew is caught up from that file's cursor alone. Default true.
+   */
+  readonly usage?: boolean;
   readonly now?: number;
   /** Gathers every path the snapshot is derived from, for a replayable answer (replay/record.ts). */
   readonly inputs?: Inputs;
@@ -74,7 +80,7 @@ export async function takeSnapshot(env: Env, options: SnapshotOptions): Promise<
   if (inputs) inputs.stats = stats;
   const reads = await Promise.all(
     unique.map((s) =>
-      options.tokens && s.sessionId !== undefined ? startTokenRead({ configDir: s.configDir, sessionId: s.sessionId, cwd: s.cwd, updatedAt: s.updatedAt }, cache, stats) : undefined,
+      options.tokens && s.sessionId !== undefined ? startTokenRead({ configDir: s.configDir, sessionId: s.sessionId, cwd: s.cwd, updatedAt: s.updatedAt }, cache, stats, options.usage ?? true) : undefined,
     ),
   );
   const sessions: Session[] = [];

@@ -54,7 +54,7 @@ export const compact: Command = {
     const wantsUsage = uses(USAGE_FIELDS);
     const inputs = replayInputs(env, settings, wantsLimits || wantsCache || wantsUsage);
     const [taken, records] = await Promise.all([
-      takeSnapshot(env, { tokens: options.tokens || options.cost || options.cache || uses(TOKEN_FIELDS), inputs }),
+      takeSnapshot(env, { tokens: options.tokens || options.cost || options.cache || uses(TOKEN_FIELDS), usage: wantsUsage, inputs }),
       wantsLimits || wantsCache ? loadRecords(cacheDir(env)) : [],
     ]);
     const snapshot = wantsCache ? withReportedWarmth(taken, records) : taken;

@@ -26,7 +26,7 @@ export const prompt: Command = {
     const wantsUsage = templateUses(template, USAGE_FIELDS);
     const inputs = replayInputs(env, settings, wantsRecords || wantsUsage);
     const [taken, records] = await Promise.all([
-      takeSnapshot(env, { tokens: templateUses(template, TOKEN_FIELDS), inputs }),
+      takeSnapshot(env, { tokens: templateUses(template, TOKEN_FIELDS), usage: wantsUsage, inputs }),
       wantsRecords ? loadRecords(cacheDir(env)) : [],
     ]);
     const snapshot = withReportedWarmth(taken, records);

@@ -39,6 +39,19 @@ export const SessionCacheSchema = lazySchema(() =>
 );
 export type SessionCache = v.InferOutput<typeof SessionCacheSchema>;
 
+/** What a session's sub-agent files add up to (sessionTokens.ts refreshTokens). */
+export const SubagentTotalsSchema = lazySchema(() =>
+  v.object({
+    tokens: TokensSchema,
+    costUSD: v.number(),
+    estimated: v.boolean(),
+    // The model of the last sub-agent file (by path) that names one: the session's when its transcript names none.
+    model: v.optional(v.string()),
+    limit: v.optional(LimitHitSchema),
+  }),
+);
+export type SubagentTotals = v.InferOutput<typeof SubagentTotalsSchema>;
+
 /**
  * The second line of a cache file: the session's totals and a stamp of every path they depend on (the
  * transcript, the folder it should be in, the sub-agent folders and files). When the stamp still holds,
@@ -59,6 +72,9 @@ export const SummarySchema = lazySchema(() =>
     // The session's newest rate-limit row. Its usage by quarter hour is in the cursors' tallies
     // (sessionTokens.ts SessionTokens.buckets).
     limit: v.optional(LimitHitSchema),
+    // The totals of the sub-agent files (every file but the transcript), which the totals above add to
+    // the transcript's: a refresh in which only the transcript grew reads its cursor alone.
+    subagents: v.optional(SubagentTotalsSchema),
   }),
 );
 export type Summary = v.InferOutput<typeof SummarySchema>;
@@ -120,28 +136,56 @@ const CURSOR_LINE = 0x5b;
  */
 export function parseCacheLines(body: LinesOf): { cache: SessionCache; lineOf: Map<Cursor, readonly [string, number]> } | undefined {
   const { bytes, lines } = body;
-  const json = <T>(i: number): T => {
-    const [start, end] = lines[i] ?? [0, 0];
-    const value = parseJsonBytes(bytes, start, end);
-    if (value === undefined) throw new Error("not a JSON line");
-    return value as T;
-  };
   try {
-    const own = json<Omit<SessionCache, "files" | "mainIds">>(0);
-    const mainIds: string[] = [];
-    let at = 1;
-    for (; at < lines.length && bytes[(lines[at] as readonly [number, number])[0]] !== CURSOR_LINE; at++) {
-      const [start, end] = lines[at] as readonly [number, number];
-      mainIds.push(bytes.toString("latin1", start, end));
-    }
+    const { own, mainIds, first } = sessionLines(body);
     const files: Record<string, Cursor> = {};
     const lineOf = new Map<Cursor, readonly [string, number]>();
-    for (; at < lines.length; at++) {
-      const [path, cursor] = json<[string, Cursor]>(at);
+    for (let at = first; at < lines.length; at++) {
+      const [path, cursor] = json<[string, Cursor]>(bytes, lines[at]);
       files[path] = cursor;
       lineOf.set(cursor, [path, at]);
     }
     return { cache: { ...own, mainIds, files }, lineOf };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A line of a cache body, parsed; throws when it is not JSON. */
+function json<T>(bytes: Buffer, line: readonly [number, number] | undefined): T {
+  const [start, end] = line ?? [0, 0];
+  const value = parseJsonBytes(bytes, start, end);
+  if (value === undefined) throw new Error("not a JSON line");
+  return value as T;
+}
+
+/** The session's own line and its id lines, and where its cursor lines begin. Throws as json() does. */
+function sessionLines({ bytes, lines }: LinesOf): { own: Omit<SessionCache, "files" | "mainIds">; mainIds: string[]; first: number } {
+  const own = json<Omit<SessionCache, "files" | "mainIds">>(bytes, lines[0]);
+  const mainIds: string[] = [];
+  let at = 1;
+  for (; at < lines.length && bytes[(lines[at] as readonly [number, number])[0]] !== CURSOR_LINE; at++) {
+    const [start, end] = lines[at] as readonly [number, number];
+    mainIds.push(bytes.toString("latin1", start, end));
+  }
+  return { own, mainIds, first: at };
+}
+
+/**
+ * The cache with the cursor of `path` alone: its line found by its bytes (`["<path>",`, which inside
+ * any JSON string would have its quotes escaped) and parsed, no other cursor line; with where it and
+ * the cursor lines are. Undefined when no line holds that cursor or one read is not JSON.
+ */
+export function parseOneCursor(body: LinesOf, path: string): { cache: SessionCache; first: number; index: number } | undefined {
+  const { bytes, lines } = body;
+  try {
+    const { own, mainIds, first } = sessionLines(body);
+    const start = (lines[first] ?? [bytes.length])[0];
+    const found = bytes.indexOf(`[${JSON.stringify(path)},`, start);
+    const index = found < 0 ? -1 : lines.findIndex(([from], i) => i >= first && from === found);
+    if (index < 0) return undefined;
+    const [, cursor] = json<[string, Cursor]>(bytes, lines[index]);
+    return { cache: { ...own, mainIds, files: { [path]: cursor } }, first, index };
   } catch {
     return undefined;
   }
@@ -157,6 +201,12 @@ export interface StoredCache {
    * bytes are valid until the next framed file is read; when the version read is gone, none.
    */
   unchangedLines(): (path: string, cursor: Cursor) => Uint8Array | undefined;
+  /**
+   * The cursor of `path` alone (parseOneCursor), for a refresh that moves no other: with the lines of the
+   * version that follows, the other cursor lines copied as read from the file read again (none when the
+   * version read is gone). Undefined when the body does not hold the version the summary came from.
+   */
+  cursorOf(path: string): { readonly cache: SessionCache; nextLines(): Line[] | undefined } | undefined;
   /** Where saveCache puts the version derived from this one. */
   readonly next: NextSlot;
 }
@@ -184,6 +234,22 @@ export async function loadCache(path: string, configDir: string, sessionId: stri
       return file.next;
     },
     cache: () => cache() ?? emptyCache(configDir, sessionId),
+    cursorOf: (path) => {
+      const body = summary && file.bodyBytes();
+      const one = body && parseOneCursor(body, path);
+      if (!one) return undefined;
+      return {
+        cache: one.cache,
+        nextLines() {
+          const again = body.again();
+          if (!again) return undefined;
+          const { files, mainIds, ...own } = one.cache;
+          const moved = files[path];
+          const cursors = again.lines.slice(one.first).map(([start, end], i) => (one.first + i === one.index ? moved && JSON.stringify([path, moved]) : again.bytes.subarray(start, end)));
+          return [JSON.stringify(own), ...mainIds, ...cursors.filter((line) => line !== undefined)];
+        },
+      };
+    },
     unchangedLines: () => {
       const body = read?.again();
       if (!read || !body) return () => undefined;
@@ -201,14 +267,17 @@ export async function loadCache(path: string, configDir: string, sessionId: stri
  * Written whole into the slot the stored version's `next` names (framedFile.ts saveSlot): offsets and
  * totals travel together, so a lost race between writers costs a re-read, never a double count. A
  * failure (full disk, read-only home, a directory in the way) is swallowed: the cache is an optimisation
- * and the answer is already computed.
+ * and the answer is already computed. `cache`: all the cursors, or the next version's lines as
+ * StoredCache.cursorOf gives them.
  */
-export async function saveCache(path: string, stored: StoredCache, summary: Summary, cache: SessionCache, now = Date.now()): Promise<void> {
+export async function saveCache(path: string, stored: StoredCache, summary: Summary, cache: SessionCache | (() => Line[] | undefined), now = Date.now()): Promise<void> {
   const fs = await import("node:fs");
   const head = { version: CACHE_VERSION, configDir: summary.configDir, sessionId: summary.sessionId, gen: stored.next.gen };
   try {
     // No await between reading the unchanged lines again and saveSlot encoding them.
-    saveSlot(fs, path, stored.next, head, summary, cacheLines(cache, stored.unchangedLines()));
+    const lines = typeof cache === "function" ? cache() : cacheLines(cache, stored.unchangedLines());
+    // The lines of the version read are gone: another writer has moved on from it, so this one is not written.
+    if (lines) saveSlot(fs, path, stored.next, head, summary, lines);
   } catch {
     // swallowed, as said above
   }

@@ -344,6 +344,81 @@ test("a session's first cache sweeps the folders of older versions that nothing 
   expect(existsSync(join(root, "sessions-v6"))).toBe(true);
 });
 
+describe("a refresh in which only the transcript grew (no usage report asked for)", () => {
+  /** A session with two sub-agent files, read once in full; `quick` reads it as compact does without a usage field. */
+  const withSubagents = async () => {
+    const s = setup();
+    const subDir = join(dirname(s.transcript), SID, "subagents");
+    mkdirSync(subDir, { recursive: true });
+    const [a, b] = [join(subDir, "agent-a.jsonl"), join(subDir, "agent-b.jsonl")];
+    writeFileSync(s.transcript, lines(...response("p1", { input: 3, cacheWrite: 500, cacheRead: 2000, output: 1 })));
+    writeFileSync(a, lines(assistantLine("a1", "ra1", { output: 10 }, { sidechain: true, model: "claude-haiku-4-5" })));
+    writeFileSync(b, lines(assistantLine("b1", "rb1", { input: 7, output: 100 }, { sidechain: true })));
+    expect((await s.read()).tokens.output).toBe(111);
+    const quick = async () => {
+      const started = await startTokenRead({ configDir: s.home.claude, sessionId: SID, cwd: CWD, updatedAt: 1 }, cacheDir(s.home.env), undefined, false);
+      return started.current ?? started.refresh();
+    };
+    return { ...s, a, b, subDir, quick };
+  };
+
+  test("the sub-agent cursors are not parsed: their totals come from the summary, their lines are copied as read", async () => {
+    const { transcript, cacheFile, a, quick, read } = await withSubagents();
+    // A sub-agent cursor doctored (and hashed again): a refresh that parsed it would count the 1000.
+    const [, summary, cursors] = cacheParts(cacheFile);
+    cursors.files[a].tally.tokens.output += 1000;
+    writeFileSync(cacheFile, framed(summary, cursors));
+    appendFileSync(transcript, lines(...response("p2", { output: 2 })));
+    expect((await quick()).tokens.output).toBe(113);
+    expect(cacheParts(cacheFile)[2].files[a].tally.tokens.output).toBe(1010);
+    appendFileSync(transcript, lines(...response("p3", { output: 4 })));
+    expect((await quick()).tokens.output).toBe(117);
+    // A call that reports usage reads every cursor, the doctored one too.
+    appendFileSync(transcript, lines(...response("p4", { output: 8 })));
+    expect((await read()).tokens.output).toBe(1125);
+  });
+
+  test("the same totals as a full read, and a cache a full read then goes on from", async () => {
+    const { home, transcript, b, quick, read } = await withSubagents();
+    for (let i = 2; i <= 5; i++) {
+      const usage = { input: i, cacheWrite: 100 * i, cacheRead: 3000 * i, output: i };
+      appendFileSync(transcript, lines(...(i < 5 ? response(`p${i}`, usage) : [assistantLine(`p${i}`, `req_p${i}`, usage, { model: "claude-sonnet-5-1" })])));
+      await quick();
+    }
+    const quickly = await quick();
+    const fresh = await readSessionTokens({ configDir: home.claude, sessionId: SID, cwd: CWD, updatedAt: 1 }, join(home.root, "another-cache"));
+    const { buckets: _q, watched: _w, ...q } = quickly;
+    const { buckets: _f, watched: _v, ...f } = fresh;
+    expect(q).toEqual(f);
+    expect(q.model).toBe("claude-sonnet-5-1");
+    appendFileSync(b, lines(assistantLine("b2", "rb2", { output: 1000 }, { sidechain: true })));
+    appendFileSync(transcript, lines(...response("p6", { output: 6 })));
+    const both = await read();
+    expect(both.tokens.output).toBe(f.tokens.output + 1006);
+    expect(both.buckets().reduce((sum, bucket) => sum + bucket[7], 0)).toBe(both.tokens.output);
+  });
+
+  test("a sub-agent file that grew, a new one or one removed: every cursor is read", async () => {
+    const { transcript, a, subDir, quick } = await withSubagents();
+    appendFileSync(a, lines(assistantLine("a2", "ra2", { output: 20 }, { sidechain: true })));
+    appendFileSync(transcript, lines(...response("p2", { output: 2 })));
+    expect((await quick()).tokens.output).toBe(133);
+    writeFileSync(join(subDir, "agent-c.jsonl"), lines(assistantLine("c1", "rc1", { output: 300 }, { sidechain: true })));
+    expect((await quick()).tokens.output).toBe(433);
+    rmSync(a);
+    appendFileSync(transcript, lines(...response("p3", { output: 4 })));
+    expect((await quick()).tokens.output).toBe(407);
+  });
+
+  test("its usage by quarter hour was not read: asking for it is an error, not an empty list", async () => {
+    const { transcript, quick } = await withSubagents();
+    appendFileSync(transcript, lines(...response("p2", { output: 2 })));
+    const r = await quick();
+    expect(r.tokens.output).toBe(113);
+    expect(() => r.buckets()).toThrow("usage buckets were not read");
+  });
+});
+
 describe("the cache file", () => {
   test("lines a refresh leaves alone are copied from the version read, read again when saving; from another version, none are", async () => {
     const { home, transcript, read, cacheFile } = setup();
@@ -360,6 +435,28 @@ describe("the cache file", () => {
     // Another writer put another version in that slot since it was read.
     writeFileSync(cacheFile, readFileSync(cacheFile, "utf8").replace('"gen":1', '"gen":3'));
     expect(stored.unchangedLines()(path, cursor)).toBeUndefined();
+  });
+
+  test("one cursor read alone: the next version's lines are the others as read, that one's as moved; from another version, none", async () => {
+    const { home, transcript, read, cacheFile } = setup();
+    const subDir = join(dirname(transcript), SID, "subagents");
+    mkdirSync(subDir, { recursive: true });
+    writeFileSync(transcript, lines(...response("m1", { output: 5 })));
+    writeFileSync(join(subDir, "agent-a.jsonl"), lines(assistantLine("a1", "ra1", { output: 10 }, { sidechain: true })));
+    await read();
+    const written = readFileSync(cacheFile, "utf8").trimEnd().split("\n").slice(2);
+    const stored = await loadCache(cacheFile, home.claude, SID);
+    const one = stored.cursorOf(transcript);
+    expect(Object.keys(one?.cache.files ?? {})).toEqual([transcript]);
+    expect(stored.cursorOf(`${transcript}x`)).toBeUndefined();
+    const cursor = one?.cache.files[transcript] as Cursor;
+    (one as NonNullable<typeof one>).cache.files[transcript] = { ...cursor, offset: cursor.offset + 1 };
+    const next = one?.nextLines()?.map((line) => (typeof line === "string" ? line : new TextDecoder().decode(line)));
+    const moved = (line: string) => line.startsWith(`[${JSON.stringify(transcript)},`);
+    expect(next?.filter((line) => !moved(line))).toEqual(written.filter((line) => !moved(line)));
+    expect(JSON.parse(next?.find(moved) as string)[1].offset).toBe(cursor.offset + 1);
+    writeFileSync(cacheFile, readFileSync(cacheFile, "utf8").replace('"gen":1', '"gen":3'));
+    expect(one?.nextLines()).toBeUndefined();
   });
 
   test("lives under XDG_CACHE_HOME/ccpulse, dir 0700, file 0600, versioned: a head, a summary line, then the cursors", async () => {
