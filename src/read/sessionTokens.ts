@@ -295,9 +295,11 @@ function transcriptAlone(summary: Summary, primary: string, stored: StoredCache,
 
 /**
  * refreshTokens for a session in which only the transcript grew (transcriptAlone): its cursor is
- * brought up to date and the other cursor lines are copied as they were read, not parsed. After an
- * append to each of the large bench home's 20 live sessions, ~75% of them took this way: the
- * loads and refreshes of a call went from … to … ms in-process.
+ * brought up to date and the other cursor lines are copied as they were read, not parsed. A session's
+ * sub-agent files pile up (~60 on the medium bench home, more with every append that runs one), and
+ * each refresh parsed all their cursors to add them up again: after a 1 MiB append, in-process, the
+ * refreshes of a call took 15.3 → 13.4 ms on a fresh medium bench home, 21.8 → 18.8 ms on one 135
+ * appends later, 21.4 → 20.4 ms on the large one (14–16 interleaved rounds).
  */
 async function refreshTranscript(owner: TranscriptOwner, path: string, stored: StoredCache, summary: Summary, one: NonNullable<ReturnType<StoredCache["cursorOf"]>>, stats: StatMemo): Promise<SessionTokens> {
   const { cache } = one;
