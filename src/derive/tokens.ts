@@ -94,12 +94,19 @@ export type LimitHit = v.InferOutput<typeof LimitHitSchema>;
 // dedupe needs only the last few keys, not the whole history: memory stays flat however long the file.
 const RECENT_KEYS = 4;
 
+/** What rows add up to: a file's (Tally), or a session's sub-agent files' (read/tokenCache.ts SubagentTotals). */
+export const totalsEntries = () => ({
+  tokens: TokensSchema,
+  costUSD: v.number(),
+  estimated: v.boolean(),
+  model: v.optional(v.string()),
+  // The newest rate-limit row, if the rows hold one.
+  limit: v.optional(LimitHitSchema),
+});
+
 export const TallySchema = lazySchema(() =>
   v.object({
-    tokens: TokensSchema,
-    costUSD: v.number(),
-    estimated: v.boolean(),
-    model: v.optional(v.string()),
+    ...totalsEntries(),
     // The last main-chain reply: when the prompt cache was last used, and for how long it lives.
     last: v.optional(ReplySchema),
     // Dedupe keys of the last few messages: key, tokens and cost counted, and the time they were
@@ -107,8 +114,6 @@ export const TallySchema = lazySchema(() =>
     recent: v.array(v.tuple([v.string(), TokensSchema, v.number(), v.nullable(v.number())])),
     // Usage by quarter hour, for the 5-hour window, today and the month (derive/usageBuckets.ts).
     buckets: v.array(BucketSchema),
-    // The newest rate-limit row, if the file holds one.
-    limit: v.optional(LimitHitSchema),
   }),
 );
 /** Running totals of one transcript file plus what dedupe needs to go on from its offset. */

@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { count, lazySchema } from "../schemas.ts";
 import { type Line, type LinesOf, type NextSlot, loadSlots, saveSlot, slotEntries } from "./framedFile.ts";
-import { LimitHitSchema, ReplySchema, TallySchema, TokensSchema } from "../derive/tokens.ts";
+import { LimitHitSchema, ReplySchema, TallySchema, TokensSchema, totalsEntries } from "../derive/tokens.ts";
 import { removeEntries } from "../atomicWrite.ts";
 import { parseJsonBytes } from "./jsonBytes.ts";
 
@@ -39,17 +39,11 @@ export const SessionCacheSchema = lazySchema(() =>
 );
 export type SessionCache = v.InferOutput<typeof SessionCacheSchema>;
 
-/** What a session's sub-agent files add up to (sessionTokens.ts refreshTokens). */
-export const SubagentTotalsSchema = lazySchema(() =>
-  v.object({
-    tokens: TokensSchema,
-    costUSD: v.number(),
-    estimated: v.boolean(),
-    // The model of the last sub-agent file (by path) that names one: the session's when its transcript names none.
-    model: v.optional(v.string()),
-    limit: v.optional(LimitHitSchema),
-  }),
-);
+/**
+ * What a session's sub-agent files add up to (sessionTokens.ts refreshTokens); its model is the last
+ * sub-agent file's (by path) that names one: the session's when its transcript names none.
+ */
+export const SubagentTotalsSchema = lazySchema(() => v.object(totalsEntries()));
 export type SubagentTotals = v.InferOutput<typeof SubagentTotalsSchema>;
 
 /**
