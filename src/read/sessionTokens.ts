@@ -156,8 +156,8 @@ export async function startTokenRead(owner: TranscriptOwner, cacheDir: string, m
       // an append costs less than the lock itself (~0.3 ms a session).
       if (summary) {
         if (await lockHeld(path)) return { ...fromSummary({ summary, cache: stored.cache }), stale: true };
-        const one = buckets ? undefined : transcriptAlone(summary, primary, stored, stats);
-        return one ? refreshTranscript(owner, path, stored, summary, one, stats) : refreshTokens(owner, path, primary, stored, stats);
+        const alone = buckets ? undefined : transcriptAlone(summary, primary, stored, stats);
+        return alone ? refreshTranscript(owner, path, stored, summary, alone, stats) : refreshTokens(owner, path, primary, stored, stats);
       }
       const lock = await tryLock(path);
       if (!lock) {
@@ -285,12 +285,19 @@ function advanceTranscript(cache: SessionCache, transcript: string, stats: StatM
  * same transcript, still a file, and every other path (the folder it should be in, the sub-agent
  * folders and files) as stamped. The sub-agent totals stored with the summary then still hold.
  */
-function transcriptAlone(summary: Summary, primary: string, stored: StoredCache, stats: StatMemo): ReturnType<StoredCache["cursorOf"]> {
-  const { transcript, watch } = summary;
-  if (transcript === undefined || summary.subagents === undefined || watch[0] !== primary || !stats.of(transcript)?.isFile) return undefined;
+function transcriptAlone(summary: Summary, primary: string, stored: StoredCache, stats: StatMemo): TranscriptAlone | undefined {
+  const { transcript, subagents, watch } = summary;
+  if (transcript === undefined || subagents === undefined || watch[0] !== primary || !stats.of(transcript)?.isFile) return undefined;
   const stamps = summary.stamp.split(" ");
   if (stamps.length !== watch.length || watch.some((p, i) => p !== transcript && stampOfPath(p, stats) !== stamps[i])) return undefined;
-  return stored.cursorOf(transcript);
+  const read = stored.cursorOf(transcript);
+  return read && { transcript, subagents, read };
+}
+
+interface TranscriptAlone {
+  readonly transcript: string;
+  readonly subagents: SubagentTotals;
+  readonly read: NonNullable<ReturnType<StoredCache["cursorOf"]>>;
 }
 
 /**
@@ -301,13 +308,14 @@ function transcriptAlone(summary: Summary, primary: string, stored: StoredCache,
  * refreshes of a call took 15.3 → 13.4 ms on a fresh medium bench home, 21.8 → 18.8 ms on one 135
  * appends later, 21.4 → 20.4 ms on the large one (14–16 interleaved rounds).
  */
-async function refreshTranscript(owner: TranscriptOwner, path: string, stored: StoredCache, summary: Summary, one: NonNullable<ReturnType<StoredCache["cursorOf"]>>, stats: StatMemo): Promise<SessionTokens> {
-  const { cache } = one;
-  const { watch, transcript, subagents } = summary as Summary & { transcript: string; subagents: SubagentTotals };
+async function refreshTranscript(owner: TranscriptOwner, path: string, stored: StoredCache, summary: Summary, alone: TranscriptAlone, stats: StatMemo): Promise<SessionTokens> {
+  const { transcript, subagents, read } = alone;
+  const { cache } = read;
+  const { watch } = summary;
   const { moved } = advanceTranscript(cache, transcript, stats);
   const totals = { ...totalsOf(cache.files[transcript]?.tally, subagents), transcript };
   const next: Summary = { version: CACHE_VERSION, configDir: owner.configDir, sessionId: owner.sessionId, watch, stamp: stampOf(watch, stats, cache), ...totals, subagents };
-  if (moved || next.stamp !== summary.stamp) await saveCache(path, stored, next, () => one.nextLines());
+  if (moved || next.stamp !== summary.stamp) await saveCache(path, stored, next, () => read.nextLines());
   return {
     ...totals,
     buckets: () => {
