@@ -7,6 +7,7 @@
  * peaked at 84 MiB RSS, 74 as these hashes (69 keeping no ids at all); a cold `compact` of one 400 MB
  * transcript at 67 MiB, 62.5 as these hashes.
  */
+import type { Line } from "./framedFile.ts";
 
 // Two independent 32-bit hashes make 53 bits, a double's exact integers: among a long session's ~20k
 // ids a collision (which would drop one sub-agent row) has odds of about 2e-8. Both return numbers,
@@ -21,8 +22,8 @@ const LINE_CHARS = (IDS_PER_LINE * 8 * 4) / 3;
 const BASE64 = /^[A-Za-z0-9+/]*$/;
 
 // The whole ids of one stored line; a line that is not base64 decodes to what it can (Buffer skips the rest).
-const bytesOf = (line: string): Buffer => {
-  const bytes = Buffer.from(line, "base64");
+const bytesOf = (line: Line): Buffer => {
+  const bytes = Buffer.from(typeof line === "string" ? line : Buffer.from(line.buffer, line.byteOffset, line.length).toString("latin1"), "base64");
   return bytes.subarray(0, bytes.length - (bytes.length % 8));
 };
 
@@ -34,13 +35,13 @@ const bytesOf = (line: string): Buffer => {
  * CPU profile of the call after an append (~3,000 ids a session).
  */
 export class MessageIds {
-  private readonly stored: readonly string[];
+  private readonly stored: readonly Line[];
   private added = new Float64Array(64);
   private addedCount = 0;
   /** Every id, sorted for lookups: made on the first has() after an add(). */
   private sorted?: Float64Array;
 
-  private constructor(stored: readonly string[]) {
+  private constructor(stored: readonly Line[]) {
     this.stored = stored;
   }
 
@@ -48,8 +49,12 @@ export class MessageIds {
     return new MessageIds([]);
   }
 
-  /** The set stored by encode(); lines that are not its (wrong length, not base64) yield what they can. */
-  static decode(lines: readonly string[]): MessageIds {
+  /**
+   * The set stored by encode(); lines that are not its (wrong length, not base64) yield what they can.
+   * A line may be given as the bytes it was read as (from a cache whose hash held): those are not decoded
+   * unless looked up in, and encode() gives the full ones back as they are.
+   */
+  static decode(lines: readonly Line[]): MessageIds {
     return new MessageIds(lines);
   }
 
@@ -81,9 +86,9 @@ export class MessageIds {
   }
 
   /** The ids as lines of IDS_PER_LINE each (the last one shorter): the stored full lines as they were. */
-  encode(): string[] {
+  encode(): Line[] {
     let kept = 0;
-    while (kept < this.stored.length && isFullLine(this.stored[kept] as string)) kept++;
+    while (kept < this.stored.length && isFullLine(this.stored[kept] as Line)) kept++;
     const rest = Buffer.concat([...this.stored.slice(kept).map(bytesOf), Buffer.from(this.added.buffer, 0, this.addedCount * 8)]);
     const lines = this.stored.slice(0, kept);
     for (let at = 0; at < rest.length; at += IDS_PER_LINE * 8) lines.push(rest.toString("base64", at, Math.min(rest.length, at + IDS_PER_LINE * 8)));
@@ -100,4 +105,5 @@ export class MessageIds {
   }
 }
 
-const isFullLine = (line: string): boolean => line.length === LINE_CHARS && BASE64.test(line);
+// A line read as bytes comes from a cache whose hash held, and encode() writes only base64.
+const isFullLine = (line: Line): boolean => line.length === LINE_CHARS && (typeof line !== "string" || BASE64.test(line));

@@ -37,7 +37,11 @@ export const SessionCacheSchema = lazySchema(() =>
     mainIds: v.array(v.string()),
   }),
 );
-export type SessionCache = v.InferOutput<typeof SessionCacheSchema>;
+/**
+ * In memory an id line may be the bytes it was read as (StoredCache.cursorOf), written back only while
+ * the file still holds the version they were read from.
+ */
+export type SessionCache = Omit<v.InferOutput<typeof SessionCacheSchema>, "mainIds"> & { mainIds: Line[] };
 
 /**
  * What a session's sub-agent files add up to (sessionTokens.ts refreshTokens); its model is the last
@@ -131,7 +135,7 @@ const CURSOR_LINE = 0x5b;
 export function parseCacheLines(body: LinesOf): { cache: SessionCache; lineOf: Map<Cursor, readonly [string, number]> } | undefined {
   const { bytes, lines } = body;
   try {
-    const { own, mainIds, first } = sessionLines(body);
+    const { own, mainIds, first } = sessionLines(body, "text");
     const files: Record<string, Cursor> = {};
     const lineOf = new Map<Cursor, readonly [string, number]>();
     for (let at = first; at < lines.length; at++) {
@@ -153,14 +157,19 @@ function json<T>(bytes: Buffer, line: readonly [number, number] | undefined): T 
   return value as T;
 }
 
-/** The session's own line and its id lines, and where its cursor lines begin. Throws as json() does. */
-function sessionLines({ bytes, lines }: LinesOf): { own: Omit<SessionCache, "files" | "mainIds">; mainIds: string[]; first: number } {
+/**
+ * The session's own line and its id lines, and where its cursor lines begin. Throws as json() does.
+ * The id lines as text, or as views of their bytes: a session's ids grow with its history (56–105 KB
+ * of base64 a session on the medium bench home after 160 appends), and a refresh that only adds ids
+ * codes just the last line again.
+ */
+function sessionLines({ bytes, lines }: LinesOf, ids: "text" | "bytes"): { own: Omit<SessionCache, "files" | "mainIds">; mainIds: Line[]; first: number } {
   const own = json<Omit<SessionCache, "files" | "mainIds">>(bytes, lines[0]);
-  const mainIds: string[] = [];
+  const mainIds: Line[] = [];
   let at = 1;
   for (; at < lines.length && bytes[(lines[at] as readonly [number, number])[0]] !== CURSOR_LINE; at++) {
     const [start, end] = lines[at] as readonly [number, number];
-    mainIds.push(bytes.toString("latin1", start, end));
+    mainIds.push(ids === "text" ? bytes.toString("latin1", start, end) : bytes.subarray(start, end));
   }
   return { own, mainIds, first: at };
 }
@@ -168,12 +177,13 @@ function sessionLines({ bytes, lines }: LinesOf): { own: Omit<SessionCache, "fil
 /**
  * The cache with the cursor of `path` alone: its line found by its bytes (`["<path>",`, which inside
  * any JSON string would have its quotes escaped) and parsed, no other cursor line; with where it and
- * the cursor lines are. Undefined when no line holds that cursor or one read is not JSON.
+ * the cursor lines are. Undefined when no line holds that cursor or one read is not JSON. Its id lines
+ * are views of `body`'s bytes.
  */
 export function parseOneCursor(body: LinesOf, path: string): { cache: SessionCache; first: number; index: number } | undefined {
   const { bytes, lines } = body;
   try {
-    const { own, mainIds, first } = sessionLines(body);
+    const { own, mainIds, first } = sessionLines(body, "bytes");
     const start = (lines[first] ?? [bytes.length])[0];
     const found = bytes.indexOf(`[${JSON.stringify(path)},`, start);
     const index = found < 0 ? -1 : lines.findIndex(([from], i) => i >= first && from === found);
@@ -235,6 +245,7 @@ export async function loadCache(path: string, configDir: string, sessionId: stri
       return {
         cache: one.cache,
         nextLines() {
+          // Read again into the buffer the id lines are views of: the same version, the same bytes.
           const again = body.again();
           if (!again) return undefined;
           const { files, mainIds, ...own } = one.cache;

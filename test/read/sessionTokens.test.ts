@@ -31,6 +31,12 @@ const cacheParts = (path: string): any[] => {
   const [head = "", summary = "", ...body] = readFileSync(path, "utf8").trimEnd().split("\n");
   return [JSON.parse(head), JSON.parse(summary), parseCacheLines(linesOf(body))?.cache];
 };
+/** The parts (cacheParts) of the newer of a cache's two slots. */
+const newestParts = (path: string): any[] =>
+  slotPaths(path)
+    .filter((slot) => existsSync(slot))
+    .map(cacheParts)
+    .sort((a, b) => b[0].gen - a[0].gen)[0] as any[];
 /** A cache slot as ccpulse frames one: a head with its generation (1, the first) and the hashes of the summary and cursor lines. */
 const framed = (summary: unknown, cursors: SessionCache, head: Record<string, unknown> = {}): string => {
   const [second, body] = [JSON.stringify(summary), cacheLines(cursors).map((line) => (typeof line === "string" ? line : Buffer.from(line).toString()))];
@@ -370,7 +376,7 @@ describe("a refresh in which only the transcript grew (no usage report asked for
     writeFileSync(cacheFile, framed(summary, cursors));
     appendFileSync(transcript, lines(...response("p2", { output: 2 })));
     expect((await quick()).tokens.output).toBe(113);
-    expect(cacheParts(cacheFile)[2].files[a].tally.tokens.output).toBe(1010);
+    expect(newestParts(cacheFile)[2].files[a].tally.tokens.output).toBe(1010);
     appendFileSync(transcript, lines(...response("p3", { output: 4 })));
     expect((await quick()).tokens.output).toBe(117);
     // A call that reports usage reads every cursor, the doctored one too.
@@ -408,6 +414,23 @@ describe("a refresh in which only the transcript grew (no usage report asked for
     rmSync(a);
     appendFileSync(transcript, lines(...response("p3", { output: 4 })));
     expect((await quick()).tokens.output).toBe(407);
+  });
+
+  test("the ids it adds are kept over several lines, the full ones copied as read: a later replay of any is caught", async () => {
+    const { transcript, cacheFile, subDir, quick, read } = await withSubagents();
+    const main = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => assistantLine(`q${from + i}`, `rq${from + i}`, { output: 1 }));
+    appendFileSync(transcript, lines(...main(0, IDS_PER_LINE + 10)));
+    expect((await quick()).tokens.output).toBe(111 + IDS_PER_LINE + 10);
+    // p1's three rows and these: a full line of ids and 13.
+    const fullLine = newestParts(cacheFile)[2].mainIds[0];
+    appendFileSync(transcript, lines(...main(IDS_PER_LINE + 10, 2 * IDS_PER_LINE + 5)));
+    expect((await quick()).tokens.output).toBe(111 + 2 * IDS_PER_LINE + 5);
+    const ids = newestParts(cacheFile)[2].mainIds;
+    expect(ids[0]).toBe(fullLine);
+    expect(ids.map((line: string) => line.length)).toEqual([(IDS_PER_LINE * 32) / 3, (IDS_PER_LINE * 32) / 3, Buffer.alloc((3 + 5) * 8).toString("base64").length]);
+    const replays = [0, IDS_PER_LINE - 1, IDS_PER_LINE + 20, 2 * IDS_PER_LINE + 4].map((i) => assistantLine(`q${i}`, `again${i}`, { output: 1000 }, { sidechain: true }));
+    writeFileSync(join(subDir, "agent-r.jsonl"), lines(...replays, assistantLine("s1", "rs1", { output: 7 }, { sidechain: true })));
+    expect((await read()).tokens.output).toBe(111 + 2 * IDS_PER_LINE + 5 + 7);
   });
 
   test("its usage by quarter hour was not read: asking for it is an error, not an empty list", async () => {
