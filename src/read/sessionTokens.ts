@@ -145,7 +145,9 @@ export async function startTokenRead(owner: TranscriptOwner, cacheDir: string, m
     limit: s.limit,
     watched: { watch: s.watch, stamp: s.stamp },
   });
-  if (summary && stillCurrent(summary, primary, owner, stats)) {
+  // How each watched path looks now, taken once: the stamp check and the transcript-only refresh compare them.
+  const watched = summary?.watch[0] === primary ? summary.watch.map((p) => stampOfPath(p, stats)) : undefined;
+  if (summary && watched && stillCurrent(summary, owner, watched)) {
     const current = fromSummary({ summary, cache: stored.cache });
     return { current, refresh: async () => current };
   }
@@ -156,7 +158,7 @@ export async function startTokenRead(owner: TranscriptOwner, cacheDir: string, m
       // an append costs less than the lock itself (~0.3 ms a session).
       if (summary) {
         if (await lockHeld(path)) return { ...fromSummary({ summary, cache: stored.cache }), stale: true };
-        const alone = buckets ? undefined : transcriptAlone(summary, primary, stored, stats);
+        const alone = buckets || !watched ? undefined : transcriptAlone(summary, watched, stored, stats);
         return alone ? refreshTranscript(owner, path, stored, summary, alone, stats) : refreshTokens(owner, path, primary, stored, stats);
       }
       const lock = await tryLock(path);
@@ -285,11 +287,11 @@ function advanceTranscript(cache: SessionCache, transcript: string, stats: StatM
  * same transcript, still a file, and every other path (the folder it should be in, the sub-agent
  * folders and files) as stamped. The sub-agent totals stored with the summary then still hold.
  */
-function transcriptAlone(summary: Summary, primary: string, stored: StoredCache, stats: StatMemo): TranscriptAlone | undefined {
+function transcriptAlone(summary: Summary, watched: readonly string[], stored: StoredCache, stats: StatMemo): TranscriptAlone | undefined {
   const { transcript, subagents, watch } = summary;
-  if (transcript === undefined || subagents === undefined || watch[0] !== primary || !stats.of(transcript)?.isFile) return undefined;
+  if (transcript === undefined || subagents === undefined || !stats.of(transcript)?.isFile) return undefined;
   const stamps = summary.stamp.split(" ");
-  if (stamps.length !== watch.length || watch.some((p, i) => p !== transcript && stampOfPath(p, stats) !== stamps[i])) return undefined;
+  if (stamps.length !== watched.length || watched.some((stamp, i) => watch[i] !== transcript && stamp !== stamps[i])) return undefined;
   const read = stored.cursorOf(transcript);
   return read && { transcript, subagents, read };
 }
@@ -343,11 +345,14 @@ function stampOfPath(p: string, memo: StatMemo, read?: SessionCache): string {
   return s === undefined ? "-" : s.isDirectory ? `d${s.mtimeMs}` : `${s.dev}:${s.ino}:${s.size}`;
 }
 
-/** The stored totals still hold: same transcript folder, same probe while none exists, nothing watched changed. */
-function stillCurrent(summary: Summary, primary: string, owner: TranscriptOwner, stats: StatMemo): boolean {
-  if (summary.watch[0] !== primary) return false;
+/**
+ * The stored totals still hold: same probe while no transcript exists, nothing watched changed.
+ * `watched`: the stamp of each watched path now, taken only while the first is still where the
+ * transcript should be.
+ */
+function stillCurrent(summary: Summary, owner: TranscriptOwner, watched: readonly string[]): boolean {
   if (summary.transcript === undefined && summary.updatedAt !== owner.updatedAt) return false;
-  return stampOf(summary.watch, stats) === summary.stamp;
+  return watched.join(" ") === summary.stamp;
 }
 
 /**

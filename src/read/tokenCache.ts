@@ -120,9 +120,11 @@ export function cachePath(cacheDir: string, configDir: string, sessionId: string
  * after an append (11% of its CPU profile).
  */
 export function cacheLines(cache: SessionCache, unchanged: (path: string, cursor: Cursor) => Line | undefined = () => undefined): Line[] {
-  const { files, mainIds, ...own } = cache;
-  return [JSON.stringify(own), ...mainIds, ...Object.entries(files).map(([path, cursor]) => unchanged(path, cursor) ?? JSON.stringify([path, cursor]))];
+  return [...sessionHead(cache), ...Object.entries(cache.files).map(([path, cursor]) => unchanged(path, cursor) ?? JSON.stringify([path, cursor]))];
 }
+
+/** The lines a cache body starts with: the session's own entries, then the main file's message ids. */
+const sessionHead = ({ files: _, mainIds, ...own }: SessionCache): Line[] => [JSON.stringify(own), ...mainIds];
 
 // A cursor line is a JSON array; an id line is base64, which never starts with one.
 const CURSOR_LINE = 0x5b;
@@ -248,10 +250,9 @@ export async function loadCache(path: string, configDir: string, sessionId: stri
           // Read again into the buffer the id lines are views of: the same version, the same bytes.
           const again = body.again();
           if (!again) return undefined;
-          const { files, mainIds, ...own } = one.cache;
-          const moved = files[path];
+          const moved = one.cache.files[path];
           const cursors = again.lines.slice(one.first).map(([start, end], i) => (one.first + i === one.index ? moved && JSON.stringify([path, moved]) : again.bytes.subarray(start, end)));
-          return [JSON.stringify(own), ...mainIds, ...cursors.filter((line) => line !== undefined)];
+          return [...sessionHead(one.cache), ...cursors.filter((line) => line !== undefined)];
         },
       };
     },
