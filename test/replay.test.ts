@@ -7,7 +7,9 @@ import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { encodeProjectDir } from "../src/discover/projectDir.ts";
-import { REPLAY_VERSION } from "../src/replay/replay.ts";
+import { answerText } from "../src/replay/record.ts";
+import { type Answer, REPLAY_VERSION } from "../src/replay/replay.ts";
+import { answerOfFile } from "./helpers/answerFile.ts";
 import { BINARY, ROOT, type TestHome, liveProbe, makeHome, pidDomain, procStart, reviveProbes, runBinary, spawnSleeper, writeProbe } from "./helpers/home.ts";
 import { assistantLine } from "./helpers/rows.ts";
 
@@ -25,10 +27,10 @@ setDefaultTimeout(20_000);
 const replayDir = (home: TestHome) => join(home.cache, "ccpulse", `replay-v${REPLAY_VERSION}`);
 
 /** The stored answers, by file name. */
-function answers(home: TestHome): Map<string, { at: number; text: string; paths: [string, number][] }> {
+function answers(home: TestHome): Map<string, Answer> {
   const dir = replayDir(home);
   if (!existsSync(dir)) return new Map();
-  return new Map(readdirSync(dir).filter((n) => n.endsWith(".json")).map((n) => [n, JSON.parse(readFileSync(join(dir, n), "utf8"))]));
+  return new Map(readdirSync(dir).filter((n) => n.endsWith(".json")).map((n) => [n, answerOfFile(readFileSync(join(dir, n), "utf8"))]));
 }
 
 // An answer is stored only when every input is older than the call by the racy margin (50 ms).
@@ -260,9 +262,11 @@ describe("replay: what is never stored or never trusted", () => {
   test("a damaged, foreign or outdated answer file is ignored: the full call prints, nothing on stderr", async () => {
     const { home } = await captured();
     const expected = (await call(home, COMPACT)).out;
-    const [name, answer] = [...answers(home)][0] as [string, { at: number; text: string; paths: [string, number][] }];
+    const [name, answer] = [...answers(home)][0] as [string, Answer];
     const path = join(replayDir(home), name);
-    const forged = (over: Record<string, unknown>) => JSON.stringify({ ...answer, text: "FORGED", ...over });
+    const forged = (over: Record<string, unknown>) => answerText({ ...answer, text: "FORGED", ...over } as Answer);
+    const [head, ...pathLines] = forged({}).trimEnd().split("\n");
+    expect(pathLines.length).toBeGreaterThanOrEqual(2);
     for (const content of [
       "",
       "{",
@@ -282,6 +286,12 @@ describe("replay: what is never stored or never trusted", () => {
       forged({ at: Date.now() + 60_000 }),
       forged({ at: "now" }),
       forged({ text: 42 }),
+      // The lines of paths: one left out, one more than the head counts, one that is not a list, a torn end.
+      `${[head, ...pathLines.slice(0, -1)].join("\n")}\n`,
+      `${[head, ...pathLines, "[]", '[["/etc", 1]]'].join("\n")}\n`,
+      `${[head, "{}", ...pathLines.slice(1)].join("\n")}\n`,
+      forged({}).trimEnd(),
+      forged({}).replace("\n", ""),
     ]) {
       writeFileSync(path, content);
       const run = await runBinary(home, COMPACT);

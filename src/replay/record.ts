@@ -17,7 +17,7 @@
 import { removeAbandonedTemps, writeFileAtomic } from "../atomicWrite.ts";
 import type { Env } from "../env.ts";
 import type { StatMemo } from "../read/sessionTokens.ts";
-import { type Answer, MAX_ANSWER_AGE_MS, MISSING_MTIME, REPLAY_VERSION, answerPath, fingerprint } from "./replay.ts";
+import { type Answer, type AnswerHead, MAX_ANSWER_AGE_MS, MISSING_MTIME, REPLAY_VERSION, answerPath, fingerprint } from "./replay.ts";
 
 /** What a full call was derived from, gathered as the pipeline reads. */
 export class Inputs {
@@ -109,14 +109,32 @@ const escapeNonAscii = (json: string): string =>
   NON_ASCII.test(json) ? json.replace(EACH_NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : json;
 
 /**
- * The answer as JSON with every non-ASCII character escaped. replay.ts decodes the file into a string:
- * one with a "⚠" anywhere is UTF-16 throughout, twice the heap of an all-ASCII one, which JavaScriptCore
+ * The head line as JSON with every non-ASCII character escaped (the paths' lines are escaped too). replay.ts
+ * decodes each line into a string: one with a "⚠" anywhere is UTF-16 throughout, twice the heap of an all-ASCII one, which JavaScriptCore
  * keeps as Latin-1 (29 fewer page faults a warm call for the medium bench home's 51 KB answer). Field by
  * field, so that only a field holding non-ASCII is escaped: stringified whole, the output's "⚠" made the
  * whole text UTF-16 and the escape pass copy all of it (an answer of 570 paths, 84 KB: 2.7–3.3 ms to
  * stringify, 1.4–2.1 ms to escape), where the paths are almost always ASCII.
  */
-const asciiJson = (answer: Answer): string => `{${Object.entries(answer).map(([key, value]) => `${JSON.stringify(key)}:${escapeNonAscii(JSON.stringify(value))}`).join(",")}}`;
+const asciiJson = (head: AnswerHead): string => `{${Object.entries(head).map(([key, value]) => `${JSON.stringify(key)}:${escapeNonAscii(JSON.stringify(value))}`).join(",")}}`;
+
+// The paths of the first line after the head; each line after it holds twice as many as the one before.
+const FIRST_LINE_PATHS = 8;
+
+/**
+ * The file replay.ts reads: a head line (asciiJson), then the paths in lines of 8, 16, 32, …, the most
+ * recently changed first (missing ones last). A path that changed just before this call is the one most
+ * likely to change before the next (a live transcript, a probe), so a miss is mostly found in the first
+ * line, before the rest is parsed; a replay checks every line either way.
+ */
+export function answerText(answer: Answer): string {
+  const { paths, ...rest } = answer;
+  const rank = ([, mtime]: readonly [string, number]) => (mtime === MISSING_MTIME ? -1 : mtime);
+  const newestFirst = paths.toSorted((a, b) => rank(b) - rank(a));
+  const lines = [asciiJson({ ...rest, pathCount: paths.length })];
+  for (let at = 0, size = FIRST_LINE_PATHS; at < newestFirst.length; at += size, size *= 2) lines.push(escapeNonAscii(JSON.stringify(newestFirst.slice(at, at + size))));
+  return `${lines.join("\n")}\n`;
+}
 
 // Answers are kept per command line, and tmux window marks put a window id in theirs: without a sweep
 // the folder would grow with every window a server ever had.
@@ -129,7 +147,7 @@ const SWEEP_ABOVE = 64;
 export async function storeAnswer(answer: Answer, env: Env, now = Date.now()): Promise<void> {
   const path = answerPath(answer.argv, env);
   try {
-    await writeFileAtomic(path, asciiJson(answer));
+    await writeFileAtomic(path, answerText(answer));
     const fs = await import("node:fs");
     const dir = path.slice(0, path.lastIndexOf("/"));
     const names = fs.readdirSync(dir);

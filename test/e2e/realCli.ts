@@ -5,6 +5,8 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { REPLAY_VERSION } from "../../src/replay/replay.ts";
+import { answerOfFile } from "../helpers/answerFile.ts";
 
 export const ROOT = join(import.meta.dir, "..", "..");
 export const CCPULSE = join(ROOT, "dist", "ccpulse");
@@ -236,7 +238,7 @@ export async function ccpulseCall(home: Home, args: readonly string[]): Promise<
  * input it records still has the size and mtime it recorded, the two stats the replay compares.
  */
 export function storedAnswer(home: Home, args: readonly string[]): { version: string; current: boolean } | undefined {
-  const dir = join(home.env.XDG_CACHE_HOME as string, "ccpulse", "replay-v1");
+  const dir = join(home.env.XDG_CACHE_HOME as string, "ccpulse", `replay-v${REPLAY_VERSION}`);
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => n.endsWith(".json"));
@@ -249,7 +251,7 @@ export function storedAnswer(home: Home, args: readonly string[]): { version: st
       // One open file for both: a rename between a stat and a read would pair one version with another.
       fd = openSync(join(dir, name), "r");
       const stat = fstatSync(fd, { bigint: true });
-      const answer = JSON.parse(readFileSync(fd, "utf8")) as { argv: string[]; paths: [string, number][] };
+      const answer = answerOfFile(readFileSync(fd, "utf8"));
       if (JSON.stringify(answer.argv) !== JSON.stringify(args)) continue;
       const current = answer.paths.every(([p, seen]) => Bun.file(p).lastModified === seen);
       return { version: `${stat.ino}:${stat.mtimeNs}`, current };

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Inputs, answerFor, storeAnswer, watchEnv } from "../../src/replay/record.ts";
+import { answerOfFile } from "../helpers/answerFile.ts";
 import { spawnSleeper } from "../helpers/home.ts";
 import { humanAge } from "../../src/render/humanize.ts";
 import { MAX_ANSWER_AGE_MS, REPLAY_VERSION, ageMark, answerPath, drawAges, fingerprint, replay } from "../../src/replay/replay.ts";
@@ -147,11 +148,39 @@ describe("storeAnswer", () => {
     await storeAnswer(answer, env, now);
     const bytes = readFileSync(answerPath(answer.argv, env));
     expect(bytes.every((b) => b < 0x80)).toBe(true);
-    expect(JSON.parse(bytes.toString("utf8"))).toEqual(answer);
+    expect(answerOfFile(bytes.toString("utf8"))).toEqual({ ...answer, pathCount: 1 });
     expect(replay(["compact"], env, now)).toBe(undefined); // /é/ß is missing now, so its fingerprint differs
     const noPaths = { ...answer, paths: [] };
     await storeAnswer(noPaths, env, now);
     expect(replay(["compact"], env, now)).toBe(drawAges(text, now));
+    rmSync(root, { recursive: true });
+  });
+
+  test("the paths are stored newest first, missing ones last, in lines of 8, 16, 32, …; a replay checks every line", async () => {
+    const root = dir();
+    const env = { HOME: root, XDG_CACHE_HOME: join(root, "cache") };
+    const now = Date.now();
+    const files = Array.from({ length: 40 }, (_, i) => join(root, `f${i}`));
+    // Shuffled times, so that the stored order is not the order given.
+    files.forEach((file, i) => {
+      writeFileSync(file, "");
+      const at = (now - 3_600_000 + ((i * 7) % 40) * 60_000) / 1000;
+      utimesSync(file, at, at);
+    });
+    const missing = [join(root, "gone1"), join(root, "gone2")];
+    const paths = [missing[0], ...files, missing[1]].map((p) => [p, fingerprint(p as string)] as [string, number]);
+    const answer = { v: REPLAY_VERSION, argv: ["compact"], env: [] as [string, string | null][], paths, at: now, text: "● 40" };
+    await storeAnswer(answer, env, now);
+    const [, ...lines] = readFileSync(answerPath(answer.argv, env), "utf8").trimEnd().split("\n").map((line) => JSON.parse(line) as [string, number][]);
+    expect(lines.map((line) => line.length)).toEqual([8, 16, 18]);
+    const stored = lines.flat();
+    expect(stored.slice(0, 40).map(([, mtime]) => mtime)).toEqual(files.map(fingerprint).sort((a, b) => b - a));
+    expect(stored.slice(40).map(([p]) => p).sort()).toEqual(missing);
+    expect(replay(["compact"], env, now)).toBe("● 40");
+    // The path stored last but for the missing ones: a change there is seen too.
+    const oldest = stored[39]?.[0] as string;
+    utimesSync(oldest, now / 1000 - 10, now / 1000 - 10);
+    expect(replay(["compact"], env, now)).toBe(undefined);
     rmSync(root, { recursive: true });
   });
 
