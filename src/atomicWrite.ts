@@ -14,8 +14,15 @@ export function writeFileAtomicWith(fs: typeof import("node:fs"), path: string, 
   const dir = path.slice(0, path.lastIndexOf("/"));
   const temp = `${dir}/.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    fs.writeFileSync(temp, data, { mode: 0o600 });
+    // The folder is made only when the write finds it missing: a recursive mkdirSync of one that exists
+    // cost ~70 µs, 4 ms of a cold `json` over the medium bench home (CPU profile, 5 runs).
+    try {
+      fs.writeFileSync(temp, data, { mode: 0o600 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      fs.writeFileSync(temp, data, { mode: 0o600 });
+    }
     fs.renameSync(temp, path);
   } catch (error) {
     fs.rmSync(temp, { force: true });

@@ -148,13 +148,22 @@ export interface MessageCost {
 const SYNTHETIC = "<synthetic>";
 const FREE: MessageCost = { usd: 0, estimated: false };
 
-/** A usage counter. Claude Code reads them with `?? 0`; anything but a finite number > 0 counts as 0 here. */
-const count = (x: unknown): number => (typeof x === "number" && x > 0 && x < Number.POSITIVE_INFINITY ? x : 0);
+// Usage counts come from disk as any JSON number. A single 1e308 (found by test/fuzz) made every total
+// it joined an unsafe integer, and the summary, which holds to safe integers, could not be stored, so
+// every call rebuilt. No API response comes near a billion of anything (context windows are at most
+// 1M tokens): a number above that is damage and reads as 0, like a count of the wrong type. Judged as
+// each count is read, not by a pass over the usage object first: that pass was ~2% of a cold call's
+// CPU profile (10.7 of 514 ms sampled, medium bench home).
+const MAX_USAGE_NUMBER = 1e9;
+const absurdAsZero = (x: unknown): unknown => (typeof x === "number" && x > MAX_USAGE_NUMBER ? 0 : x);
+
+/** A usage counter. Claude Code reads them with `?? 0`; anything but a number in (0, 1e9] counts as 0 here. */
+export const usageCount = (x: unknown): number => (typeof x === "number" && x > 0 && x <= MAX_USAGE_NUMBER ? x : 0);
 const field = (x: unknown, key: string): unknown => (typeof x === "object" && x !== null ? (x as Record<string, unknown>)[key] : undefined);
 
 /** Ctn's oneHour: the 1h cache-write count, clamped to [0, cache_creation_input_tokens]. */
 const oneHourOf = (usage: Record<string, unknown>): number =>
-  Math.min(count(field(usage.cache_creation, "ephemeral_1h_input_tokens")), count(usage.cache_creation_input_tokens));
+  Math.min(usageCount(field(usage.cache_creation, "ephemeral_1h_input_tokens")), usageCount(usage.cache_creation_input_tokens));
 
 /** rK: the 1h share at the 1h rate, the rest of the cache writes (whatever ephemeral_5m says) at the 5m rate. */
 function cacheWriteCost(rates: TokenRates, cacheWrite: number, oneHour: number): number {
@@ -184,11 +193,11 @@ function messageIterations(usage: Record<string, unknown>, iterations: unknown[]
   for (const key of COUNTERS) {
     let sum = 0;
     for (const it of list) {
-      const x = it[key];
+      const x = absurdAsZero(it[key]);
       if (typeof x !== "number" || !Number.isFinite(x) || x < 0) return undefined;
       sum += x;
     }
-    if (sum !== (usage[key] ?? 0)) return undefined;
+    if (sum !== (absurdAsZero(usage[key]) ?? 0)) return undefined;
   }
   return list as Iteration[];
 }
@@ -205,12 +214,12 @@ function iterationsCost(tier: Tier, usage: Record<string, unknown>, iterations: 
   let unclaimed = Math.max(0, oneHourOf(usage) - claimed);
   let total = 0;
   for (const it of iterations) {
-    const cacheWrite = it.cache_creation_input_tokens;
+    const cacheWrite = usageCount(it.cache_creation_input_tokens);
     const oneHour = oneHourOf(it);
-    const fiveMinute = Math.min(count(field(it.cache_creation, "ephemeral_5m_input_tokens")), cacheWrite - oneHour);
+    const fiveMinute = Math.min(usageCount(field(it.cache_creation, "ephemeral_5m_input_tokens")), cacheWrite - oneHour);
     const extra = Math.min(unclaimed, cacheWrite - fiveMinute - oneHour);
     unclaimed -= extra;
-    total += tokenCost(tier, it.input_tokens, it.output_tokens, it.cache_read_input_tokens, cacheWrite, oneHour + extra);
+    total += tokenCost(tier, usageCount(it.input_tokens), usageCount(it.output_tokens), usageCount(it.cache_read_input_tokens), cacheWrite, oneHour + extra);
   }
   return total;
 }
@@ -226,15 +235,15 @@ export function messageCost(model: string | undefined, usage: Record<string, unk
     iterations === undefined
       ? tokenCost(
           tier,
-          count(usage.input_tokens),
-          count(usage.output_tokens),
-          count(usage.cache_read_input_tokens),
-          count(usage.cache_creation_input_tokens),
+          usageCount(usage.input_tokens),
+          usageCount(usage.output_tokens),
+          usageCount(usage.cache_read_input_tokens),
+          usageCount(usage.cache_creation_input_tokens),
           oneHourOf(usage),
         )
       : iterationsCost(tier, usage, iterations);
   // iK: the US-residency surcharge is on tokens only; web search is added after it, at the base tier's rate.
   const geo = usage.inference_geo === "us" ? catalog.us_inference_multiplier : 1;
-  const webSearch = count(field(usage.server_tool_use, "web_search_requests")) * tier.web_search_per_request;
+  const webSearch = usageCount(field(usage.server_tool_use, "web_search_requests")) * tier.web_search_per_request;
   return { usd: tokens * geo + webSearch, estimated: pricing.estimated };
 }

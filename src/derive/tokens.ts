@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { count, lazySchema } from "../schemas.ts";
 import { isoUtcMs } from "./cacheWarmth.ts";
+import { usageCount } from "./pricing.ts";
 import { BucketSchema, addToBuckets } from "./usageBuckets.ts";
 
 /** Token totals in Claude Code's four billing categories, cache writes also split by TTL. */
@@ -33,7 +34,7 @@ export const sumTokens = (list: readonly Tokens[]): Tokens => list.reduce((acc, 
 /** The size ccusage compares when two rows of one message collide (input + output + both cache counts). */
 export const tokenCount = (t: Tokens): number => t.input + t.output + t.cacheWrite + t.cacheRead;
 
-const nonNegative = (x: unknown): number => (typeof x === "number" && Number.isFinite(x) && x > 0 ? Math.floor(x) : 0);
+const nonNegative = (x: unknown): number => Math.floor(usageCount(x));
 
 /**
  * Tokens of one API `usage` object. The 1h share is clamped to the cache-write total and the rest is 5m,

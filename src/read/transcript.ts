@@ -248,42 +248,13 @@ export function contentArray(line: Buffer): [number, number] | undefined {
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
 const optionalString = (x: unknown): string | undefined => (typeof x === "string" ? x : undefined);
 
-// Usage counts come from disk as any JSON number. A single 1e308 (found by test/fuzz) made every total
-// it joined an unsafe integer, and the summary, which holds to safe integers, could not be stored, so
-// every call rebuilt. No API response comes near a billion of anything (context windows are at most
-// 1M tokens): a number above that is damage and reads as 0, like a count of the wrong type. Only the
-// levels pricing and token counts read are looked at (usage.iterations[i].cache_creation.x is 4 deep).
-const MAX_USAGE_NUMBER = 1e9;
-const USAGE_DEPTH = 4;
-
-// Loops, not Object.values().some(): this runs on every assistant row, and the array and closure per
-// level made it 2.5x slower (0.74 against 0.29 µs a row on bench rows, steady state).
-function hasAbsurdNumber(x: unknown, depth: number): boolean {
-  if (typeof x === "number") return x > MAX_USAGE_NUMBER;
-  if (depth >= USAGE_DEPTH || typeof x !== "object" || x === null) return false;
-  if (Array.isArray(x)) {
-    for (const y of x) if (hasAbsurdNumber(y, depth + 1)) return true;
-    return false;
-  }
-  for (const key in x) if (hasAbsurdNumber((x as Record<string, unknown>)[key], depth + 1)) return true;
-  return false;
-}
-
-function withoutAbsurdNumbers(x: unknown, depth: number): unknown {
-  if (typeof x === "number") return x > MAX_USAGE_NUMBER ? 0 : x;
-  if (depth >= USAGE_DEPTH || typeof x !== "object" || x === null) return x;
-  if (Array.isArray(x)) return x.map((y) => withoutAbsurdNumbers(y, depth + 1));
-  // fromEntries, not assignment: a "__proto__" key stays a key.
-  return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, withoutAbsurdNumbers(y, depth + 1)]));
-}
-
 // Hand-checked instead of a valibot schema: this runs once per assistant row on the cold path, and
 // each field is only ever read with a typeof check, so a schema would add cost and no safety.
 export function usageRow(json: unknown): UsageRow | undefined {
   if (!isRecord(json) || json.type !== "assistant") return undefined;
   const message = json.message;
   if (!isRecord(message) || !isRecord(message.usage)) return undefined;
-  const usage = hasAbsurdNumber(message.usage, 0) ? (withoutAbsurdNumbers(message.usage, 0) as Record<string, unknown>) : message.usage;
+  const usage = message.usage;
   const model = optionalString(message.model);
   const cost = messageCost(model, usage);
   const tokens = usageTokens(usage);

@@ -109,6 +109,45 @@ describe("rate-limit rows", () => {
   });
 });
 
+describe("absurd usage numbers", () => {
+  // A row of a model with long-prompt rates, whose cost is priced by iteration when they add up.
+  const usage = {
+    input_tokens: 10,
+    output_tokens: 20,
+    cache_read_input_tokens: 30,
+    cache_creation_input_tokens: 40,
+    cache_creation: { ephemeral_1h_input_tokens: 15, ephemeral_5m_input_tokens: 25 },
+    server_tool_use: { web_search_requests: 2 },
+    iterations: [
+      { type: "message", input_tokens: 4, output_tokens: 5, cache_read_input_tokens: 6, cache_creation_input_tokens: 7, cache_creation: { ephemeral_1h_input_tokens: 3, ephemeral_5m_input_tokens: 4 } },
+      { type: "message", input_tokens: 6, output_tokens: 15, cache_read_input_tokens: 24, cache_creation_input_tokens: 33, cache_creation: { ephemeral_1h_input_tokens: 1, ephemeral_5m_input_tokens: 32 } },
+    ],
+  };
+  const rowWith = (change: (u: any) => void) => {
+    const u = structuredClone(usage) as any;
+    change(u);
+    return usageRow({ type: "assistant", message: { id: "m", model: "claude-haiku-5-5", usage: u }, requestId: "r", timestamp: "2026-11-21T10:20:00.000Z" });
+  };
+  const fields: [string, (u: any, x: number) => void][] = [
+    ["input_tokens", (u, x) => (u.input_tokens = x)],
+    ["output_tokens", (u, x) => (u.output_tokens = x)],
+    ["cache_read_input_tokens", (u, x) => (u.cache_read_input_tokens = x)],
+    ["cache_creation_input_tokens", (u, x) => (u.cache_creation_input_tokens = x)],
+    ["cache_creation.ephemeral_1h_input_tokens", (u, x) => (u.cache_creation.ephemeral_1h_input_tokens = x)],
+    ["server_tool_use.web_search_requests", (u, x) => (u.server_tool_use.web_search_requests = x)],
+    ["an iteration's output_tokens and the total (the iterations still add up)", (u, x) => ((u.iterations[0].output_tokens = 0), (u.iterations[1].output_tokens = x), (u.output_tokens = x))],
+    ["an iteration's 1h cache writes", (u, x) => (u.iterations[0].cache_creation.ephemeral_1h_input_tokens = x)],
+    ["an iteration's 5m cache writes", (u, x) => (u.iterations[1].cache_creation.ephemeral_5m_input_tokens = x)],
+  ];
+  test.each(fields)("%s above a billion counts as 0, as a 0 there would (tokens and cost)", (_, set) => {
+    const zero = rowWith((u) => set(u, 0));
+    expect(zero?.costUSD).toBeGreaterThan(0);
+    for (const absurd of [1e308, 2e9, 1_000_000_001]) expect(rowWith((u) => set(u, absurd))).toEqual(zero);
+    // A billion itself is a count like any other.
+    expect(rowWith((u) => set(u, 1e9))).not.toEqual(zero);
+  });
+});
+
 describe("a row is parsed with its content emptied", () => {
   const region = (line: string) => {
     const found = contentArray(Buffer.from(line));
