@@ -4,9 +4,10 @@ import { type Line, type LinesOf, type NextSlot, loadSlots, saveSlot, slotEntrie
 import { LimitHitSchema, ReplySchema, TallySchema, TokensSchema, totalsEntries } from "../derive/tokens.ts";
 import { removeEntries } from "../atomicWrite.ts";
 import { parseJsonBytes } from "./jsonBytes.ts";
+import { FOLDER_VERSIONS } from "../cacheFolders.ts";
 
-// Bump when the cache layout or what a tally means changes: an older file is then rebuilt from byte 0.
-export const CACHE_VERSION = 12;
+// Bumped (cacheFolders.ts) when the cache layout or what a tally means changes: an older file is then rebuilt from byte 0.
+export const CACHE_VERSION = FOLDER_VERSIONS.sessions;
 
 /** Which cache a line belongs to: every line of a cache file names its version, config dir and session. */
 const whoseEntries = () => ({ version: v.literal(CACHE_VERSION), configDir: v.string(), sessionId: v.string() });
@@ -304,15 +305,16 @@ const swept = new Set<string>();
 export const OLD_VERSION_IDLE_MS = 7 * 86_400_000;
 
 /**
- * Removes `sessions-v<N>` folders of other versions than this one's whose files were all last written
- * more than OLD_VERSION_IDLE_MS ago: a session's cache is 100–300 KB in each of two slots, and every
- * version bump left a whole folder of them behind. Only real folders directly under the cache dir; a
- * symlink is left alone.
+ * Removes the `<kind>-v<N>` folders (cacheFolders.ts) of other versions than this one's whose files were
+ * all last written more than OLD_VERSION_IDLE_MS ago: a session's cache is 100–300 KB in each of two
+ * slots, and every version bump left a whole folder of them behind (and of stored answers, up to 64).
+ * Only real folders directly under the cache dir; a symlink is left alone.
  */
 async function sweepOldVersions(cacheDir: string, now: number): Promise<void> {
   await removeEntries(cacheDir, (fs, name, dir) => {
-    const version = /^sessions-v(\d{1,6})$/.exec(name)?.[1];
-    if (version === undefined || Number(version) === CACHE_VERSION || !fs.lstatSync(dir).isDirectory()) return false;
+    const [, kind, version] = /^([a-z]+)-v(\d{1,6})$/.exec(name) ?? [];
+    const current = kind !== undefined && Object.hasOwn(FOLDER_VERSIONS, kind) ? FOLDER_VERSIONS[kind as keyof typeof FOLDER_VERSIONS] : undefined;
+    if (current === undefined || Number(version) === current || !fs.lstatSync(dir).isDirectory()) return false;
     const written = fs.readdirSync(dir).map((entry) => fs.lstatSync(`${dir}/${entry}`, { throwIfNoEntry: false })?.mtimeMs ?? 0);
     return written.every((mtime) => now - mtime > OLD_VERSION_IDLE_MS);
   });

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { lazySchema } from "../schemas.ts";
+import { FOLDER_VERSIONS } from "../cacheFolders.ts";
 import { removeAbandonedTemps, writeFileAtomic } from "../atomicWrite.ts";
 import { framed, frameHashEntries, loadFramed } from "./framedFile.ts";
 import type { Session } from "../derive/sessions.ts";
@@ -17,7 +18,7 @@ import { StatMemo, readSessionTokens, stampOf } from "./sessionTokens.ts";
  * one file and stats nothing. Ended sessions do not write, so they are only re-stamped once a
  * FULL_CHECK_MS (which also finds transcripts written without a probe, such as `claude -p` runs).
  */
-const LEDGER_VERSION = 2;
+const LEDGER_VERSION = FOLDER_VERSIONS.usage;
 // Long enough for any billing month plus the window reaching back into the previous one.
 const HORIZON_MS = 35 * 86_400_000;
 export const FULL_CHECK_MS = 60_000;

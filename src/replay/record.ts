@@ -109,12 +109,12 @@ const escapeNonAscii = (json: string): string =>
   NON_ASCII.test(json) ? json.replace(EACH_NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : json;
 
 /**
- * The head line as JSON with every non-ASCII character escaped (the paths' lines are escaped too). replay.ts
- * decodes each line into a string: one with a "⚠" anywhere is UTF-16 throughout, twice the heap of an all-ASCII one, which JavaScriptCore
- * keeps as Latin-1 (29 fewer page faults a warm call for the medium bench home's 51 KB answer). Field by
- * field, so that only a field holding non-ASCII is escaped: stringified whole, the output's "⚠" made the
- * whole text UTF-16 and the escape pass copy all of it (an answer of 570 paths, 84 KB: 2.7–3.3 ms to
- * stringify, 1.4–2.1 ms to escape), where the paths are almost always ASCII.
+ * The head line as JSON with every non-ASCII character escaped (the lines of paths are escaped too).
+ * replay.ts decodes each line into a string: one with a "⚠" anywhere is UTF-16 throughout, twice the heap
+ * of an all-ASCII one, which JavaScriptCore keeps as Latin-1 (29 fewer page faults a warm call for the
+ * medium bench home's 51 KB answer). Field by field, so that only a field holding non-ASCII is escaped:
+ * stringified whole, the output's "⚠" made the whole text UTF-16 and the escape pass copy all of it (an
+ * answer of 570 paths, 84 KB: 2.7–3.3 ms to stringify, 1.4–2.1 ms to escape).
  */
 const asciiJson = (head: AnswerHead): string => `{${Object.entries(head).map(([key, value]) => `${JSON.stringify(key)}:${escapeNonAscii(JSON.stringify(value))}`).join(",")}}`;
 

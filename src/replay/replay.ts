@@ -9,10 +9,11 @@
  * The answer is stored by record.ts only when it is provably the same as a full call would print
  * (see there); this side only compares. Anything unexpected is a miss, never an error.
  */
+import { FOLDER_VERSIONS } from "../cacheFolders.ts";
 import { type Env, cacheDir } from "../env.ts";
 import { humanAge } from "../render/humanize.ts";
 
-export const REPLAY_VERSION = 2;
+export const REPLAY_VERSION = FOLDER_VERSIONS.replay;
 
 /** An answer: the call it answers and what it was derived from, as they looked. */
 export interface Answer {

@@ -7,6 +7,7 @@ import { StatMemo, readSessionTokens, stampOf, startTokenRead } from "../../src/
 import { MISSING_MTIME, fingerprint } from "../../src/replay/replay.ts";
 import { hashOf, linesHash, slotPaths } from "../../src/read/framedFile.ts";
 import { IDS_PER_LINE } from "../../src/read/messageIds.ts";
+import { FOLDER_VERSIONS } from "../../src/cacheFolders.ts";
 import { CACHE_VERSION, CacheHeadSchema, type Cursor, OLD_VERSION_IDLE_MS, type SessionCache, SessionCacheSchema, SummarySchema, cacheLines, cachePath, loadCache, parseCacheLines } from "../../src/read/tokenCache.ts";
 import * as v from "valibot";
 import { type TestHome, makeHome } from "../helpers/home.ts";
@@ -313,7 +314,7 @@ test("a call's stats stand in for the replay's fingerprints: the same mtime for 
   expect(memo.mtimeOf(missing)).toBeNull();
 });
 
-test("a session's first cache sweeps the folders of older versions that nothing has written to for a week", async () => {
+test("a session's first cache sweeps the folders of older versions (session caches, usage ledgers, stored answers) that nothing has written to for a week", async () => {
   const { home, transcript, read } = setup();
   const root = cacheDir(home.env);
   const old = new Date(Date.now() - OLD_VERSION_IDLE_MS - 60_000);
@@ -328,6 +329,10 @@ test("a session's first cache sweeps the folders of older versions that nothing 
   folder("sessions-v4", { "b.json": old, "c.json": new Date() });
   folder("sessions-vX", { "d.json": old });
   folder("usage-v1", { "e.json": old });
+  folder("replay-v1", { "h.json": old });
+  folder(`replay-v${FOLDER_VERSIONS.replay}`, { "i.json": old });
+  folder(`usage-v${FOLDER_VERSIONS.usage}`, { "j.json": old });
+  folder("notours-v1", { "k.json": old });
   const outside = join(home.root, "outside");
   mkdirSync(outside);
   writeFileSync(join(outside, "f.json"), "{}");
@@ -335,7 +340,7 @@ test("a session's first cache sweeps the folders of older versions that nothing 
   symlinkSync(outside, join(root, "sessions-v5"));
   writeFileSync(transcript, lines(...response("m1", { output: 5 })));
   expect((await read()).tokens.output).toBe(5);
-  expect(readdirSync(root).sort()).toEqual(["sessions-v4", "sessions-v5", `sessions-v${CACHE_VERSION}`, "sessions-vX", "usage-v1"].sort());
+  expect(readdirSync(root).sort()).toEqual(["sessions-v4", "sessions-v5", `sessions-v${CACHE_VERSION}`, "sessions-vX", `replay-v${FOLDER_VERSIONS.replay}`, `usage-v${FOLDER_VERSIONS.usage}`, "notours-v1"].sort());
   expect(readdirSync(outside)).toEqual(["f.json"]);
   // Only a session's first version looks: later writes do not list the cache dir again.
   folder("sessions-v6", { "g.json": old });
