@@ -16,6 +16,12 @@ function ascii(text: string): Uint8Array {
 // runs each: the medium bench home peaked at 60.9-62.0 MiB RSS against 62.0-63.2 with 2 MiB reads, the
 // large one at 62.2-62.9 against 62.7-63.7, in the same times within noise (8 MiB reads: 68 MiB, 3% slower).
 const CHUNK_BYTES = 1 << 20;
+// A catch-up (a read from a cursor, not from byte 0) reads at most this much at a time: it is what was
+// appended since the last call, usually little, and each fresh page of the buffer costs a fault (~11 µs
+// on this VM). In 1 MiB reads, a call after a 1 MiB append to the small bench home (two sessions, 512 KB
+// each) faulted in 128 pages of it where 128 KB reads fault in 32; a read from 0 (a cold scan) keeps
+// 1 MiB reads, whose fewer syscalls count there.
+const CATCH_UP_READ_BYTES = 128 << 10;
 // A line longer than this is passed over. No assistant row comes near it: Claude Code writes one row
 // per content block, and a block is at most the 128k output tokens (~0.5 MB of text, ~1 MB JSON-escaped);
 // the lines that do are tool results and attachments, which carry no usage we count. The buffer grows
@@ -72,7 +78,7 @@ export function scanTranscript(fs: typeof import("node:fs"), fd: number, start: 
           lease.keep(grown);
         }
       }
-      const n = fs.readSync(fd, buf, carried, Math.min(buf.length - carried, end - pos), pos);
+      const n = fs.readSync(fd, buf, carried, Math.min(buf.length - carried, end - pos, start > 0 ? CATCH_UP_READ_BYTES : CHUNK_BYTES), pos);
       if (n <= 0) break;
       pos += n;
       const filled = carried + n;

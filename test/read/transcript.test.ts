@@ -53,9 +53,11 @@ describe("scanTranscript", () => {
     expect(rows.map((r) => r.messageId)).toEqual(["m2"]);
   });
 
-  test("rows across read boundaries (every 1 MiB), multi-byte text included", async () => {
+  // A read from byte 0 reads 1 MiB at a time, a catch-up from a cursor 128 KB at a time.
+  test.each([["from byte 0", false], ["from a cursor", true]])("rows across read boundaries, multi-byte text included: %s", async (_, fromCursor) => {
     const path = join(makeHome().root, "big.jsonl");
-    writeFileSync(path, "");
+    const head = `${JSON.stringify({ type: "attachment", text: "x" })}\n`;
+    writeFileSync(path, head);
     let expected = 0;
     let n = 0;
     while (Bun.file(path).size < 20 * 1024 * 1024) {
@@ -64,26 +66,29 @@ describe("scanTranscript", () => {
       expected += n + 1;
       n++;
     }
-    const { rows } = await scan(path);
+    const { rows, offset } = await scan(path, fromCursor ? Buffer.byteLength(head) : 0);
     expect(rows).toHaveLength(n);
     expect(rows.reduce((a, r) => a + r.tokens.output, 0)).toBe(expected);
-  });
-
-  test("a row longer than one read but within the limit is counted (the buffer grows for it)", async () => {
-    const long = assistantLine("m2", "r2", { output: 2 }, { block: "z".repeat(MAX_LINE_BYTES * 0.75) });
-    const path = file(`${assistantLine("m1", "r1", { output: 1 })}\n${long}\n${assistantLine("m3", "r3", { output: 3 })}\n`);
-    const { rows, offset } = await scan(path);
-    expect(Buffer.byteLength(long)).toBeGreaterThan(1 << 20);
-    expect(rows.map((r) => [r.messageId, r.tokens.output])).toEqual([["m1", 1], ["m2", 2], ["m3", 3]]);
     expect(offset).toBe(Bun.file(path).size);
   });
 
-  test("a line longer than the limit is passed over; rows around it count", async () => {
+  test.each([["from byte 0", false], ["from a cursor", true]])("a row longer than one read but within the limit is counted (the buffer grows for it): %s", async (_, fromCursor) => {
+    const first = `${assistantLine("m1", "r1", { output: 1 })}\n`;
+    const long = assistantLine("m2", "r2", { output: 2 }, { block: "z".repeat(MAX_LINE_BYTES * 0.75) });
+    const path = file(`${first}${long}\n${assistantLine("m3", "r3", { output: 3 })}\n`);
+    const { rows, offset } = await scan(path, fromCursor ? Buffer.byteLength(first) : 0);
+    expect(Buffer.byteLength(long)).toBeGreaterThan(1 << 20);
+    expect(rows.map((r) => [r.messageId, r.tokens.output])).toEqual([...(fromCursor ? [] : [["m1", 1]]), ["m2", 2], ["m3", 3]]);
+    expect(offset).toBe(Bun.file(path).size);
+  });
+
+  test.each([["from byte 0", false], ["from a cursor", true]])("a line longer than the limit is passed over; rows around it count: %s", async (_, fromCursor) => {
+    const first = `${assistantLine("m0", "r0", { output: 1 })}\n`;
     const path = file(
-      `${assistantLine("m1", "r1", { output: 1 })}\n${JSON.stringify({ type: "user", usage: 1, pad: "x".repeat(MAX_LINE_BYTES + 100) })}\n${assistantLine("m2", "r2", { output: 2 })}\n`,
+      `${first}${assistantLine("m1", "r1", { output: 1 })}\n${JSON.stringify({ type: "user", usage: 1, pad: "x".repeat(MAX_LINE_BYTES + 100) })}\n${assistantLine("m2", "r2", { output: 2 })}\n`,
     );
-    const { rows, offset } = await scan(path);
-    expect(rows.map((r) => r.messageId)).toEqual(["m1", "m2"]);
+    const { rows, offset } = await scan(path, fromCursor ? Buffer.byteLength(first) : 0);
+    expect(rows.map((r) => r.messageId)).toEqual([...(fromCursor ? [] : ["m0"]), "m1", "m2"]);
     expect(offset).toBe(Bun.file(path).size);
   });
 
