@@ -18,8 +18,12 @@ HOMES=$(mkdir -p "${BENCH_HOMES:-$ROOT/bench/homes}" && cd "${BENCH_HOMES:-$ROOT
 # 20.0.26 (latest when this was written) has no linux-x64 native package on npm; 20.0.24 has.
 CCUSAGE_VERSION=${CCUSAGE_VERSION:-20.0.24}
 APPEND_BYTES=1048576
-# Each after-append run grows the live transcripts by APPEND_BYTES, so their number is bounded.
-APPEND_RUNS=20
+# Each after-append run (warm-up runs too) grows the live transcripts by APPEND_BYTES, so their number
+# is bounded: APPEND_BATCHES of APPEND_BATCH_RUNS each, in batches alternating with the hello-world
+# like the warm calls (below), so that the after-append ratio's two sides are timed in the same minutes.
+APPEND_BATCHES=4
+APPEND_BATCH_RUNS=5
+APPEND_HELLO_RUNS=20
 LARGE_MIN_FREE_KIB=$((6 * 1024 * 1024))
 # A warm call is a few ms, and this VM's speed drifts by more than the differences that matter between
 # one hyperfine run and the next (its hello-world took 3.0 to 5.8 ms over one day). So each scale's
@@ -110,7 +114,7 @@ measure() {
   local args=("${HF_SHELL[@]}" --warmup 3 --style basic --export-json "$out" --command-name "$tool $command")
   [ "$prepare" = - ] || args+=(--prepare "$prepare")
   [ "$runs" = - ] || args+=(--runs "$runs")
-  say "$scale · $tool $command · $mode${BATCH:+ · batch $BATCH of $WARM_BATCHES}"
+  say "$scale · $tool $command · $mode${BATCH:+ · batch $BATCH}"
   if ! env "${RUN_ENV[@]}" hyperfine "${args[@]}" "$*" >>"$WORK/hyperfine.log" 2>&1; then
     tail -n 20 "$WORK/hyperfine.log" >&2
     return 1
@@ -192,9 +196,15 @@ bench_scale() {
       note "ccusage failed on the $scale home (see the hyperfine output above); not compared"
     fi
   fi
-  for cmd in "${CCPULSE_COMMANDS[@]}"; do
-    # shellcheck disable=SC2086
-    measure "$scale" ccpulse "$cmd" append "$BUN $ROOT/bench/gen-home.ts --append $APPEND_BYTES --out $dir" "$APPEND_RUNS" "$CCPULSE" $cmd
+  # Until 2026-12-05 the 20 after-append runs of each command came in one block, minutes after the
+  # warm batches whose hello-world gave their ratio; the VM's speed moves by more than that ratio's
+  # margins in less time.
+  for ((batch = 1; batch <= APPEND_BATCHES; batch++)); do
+    BATCH=$batch measure "$scale" hello hi append - "$APPEND_HELLO_RUNS" "$HELLO"
+    for cmd in "${CCPULSE_COMMANDS[@]}"; do
+      # shellcheck disable=SC2086
+      BATCH=$batch measure "$scale" ccpulse "$cmd" append "$BUN $ROOT/bench/gen-home.ts --append $APPEND_BYTES --out $dir" "$APPEND_BATCH_RUNS" "$CCPULSE" $cmd
+    done
   done
 
   "$BUN" "$ROOT/bench/gen-home.ts" --kill "$dir"

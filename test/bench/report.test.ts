@@ -1,7 +1,7 @@
 /**
  * bench/report.ts on a hand-made manifest: a command timed in several batches (run.sh times the
- * hello-world and the warm calls in alternating batches) is one sample, its median and ratio taken over
- * every run of every batch, not over the last batch written.
+ * hello-world and the warm calls in alternating batches, and the hello-world and the after-append calls)
+ * is one sample, its median and ratio taken over every run of every batch, not over the last batch written.
  */
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -42,8 +42,35 @@ test("a command's batches are merged: median over all their runs, ratio to the h
   const cells = row?.split("|").map((c) => c.trim());
   expect(cells?.[3]).toBe("7.00"); // warm ms
   expect(cells?.[7]).toBe("1.2×"); // 7 / 6
-  expect(report).toContain("| Bun hello-world, in batches alternating with the warm calls | 6.00 |");
+  expect(report).toContain("| Bun hello-world, in batches alternating with the warm calls and with the after-append ones | 6.00 |");
   // The raw JSON keeps every run of both batches.
   const raw = JSON.parse(report.slice(report.indexOf("```json\n") + 8, report.lastIndexOf("\n```")));
   expect(raw["small · ccpulse compact --tmux --tokens · warm"].results[0].times).toEqual([0.005, 0.005, 0.009, 0.009]);
+});
+
+test("the after-append ratio is to the hello-world timed alongside the after-append batches; the warm ratio to the warm batches' one", async () => {
+  const time = (tool: string, command: string, mode: string, file: string) => JSON.stringify({ kind: "time", scale: "small", tool, command, mode, file });
+  const manifest = [
+    JSON.stringify({ kind: "machine", date: "2026-12-05T00:00:00Z", host: "test" }),
+    JSON.stringify({ kind: "scale", scale: "small", sessions: 5, live: 2, bytes: 1000, liveBytes: 100 }),
+    // The warm batches in a fast phase (hello-world 5 ms, warm call 6), the after-append ones in a slow
+    // one (hello-world 10 and 12 ms: median 11; the call 30 and 36: median 33).
+    time("hello", "hi", "warm", hyperfine("w-hello", [0.005, 0.005])),
+    time("ccpulse", "compact --tmux --tokens", "warm", hyperfine("w-compact", [0.006, 0.006])),
+    time("hello", "hi", "append", hyperfine("a-hello-1", [0.01, 0.01])),
+    time("ccpulse", "compact --tmux --tokens", "append", hyperfine("a-compact-1", [0.03, 0.03])),
+    time("hello", "hi", "append", hyperfine("a-hello-2", [0.012, 0.012])),
+    time("ccpulse", "compact --tmux --tokens", "append", hyperfine("a-compact-2", [0.036, 0.036])),
+  ].join("\n");
+  writeFileSync(join(dir, "manifest-append.jsonl"), `${manifest}\n`);
+  const out = join(dir, "report-append.md");
+  const run = Bun.spawnSync([process.execPath, join(ROOT, "bench", "report.ts"), join(dir, "manifest-append.jsonl"), out], { stdout: "pipe", stderr: "pipe" });
+  expect(run.stderr.toString()).toBe("");
+  expect(run.exitCode).toBe(0);
+  const report = readFileSync(out, "utf8");
+  const cells = (needle: string) => report.split("\n").find((line) => line.includes(needle))?.split("|").map((c) => c.trim());
+  const call = cells("`ccpulse compact --tmux --tokens`");
+  expect([call?.[3], call?.[4], call?.[7], call?.[8]]).toEqual(["6.00", "33.0", "1.2×", "3.0×"]); // 6 / 5 and 33 / 11, not 33 / 5
+  const hello = cells("Bun hello-world, in batches alternating");
+  expect([hello?.[3], hello?.[4]]).toEqual(["5.00", "11.0"]);
 });
