@@ -20,6 +20,16 @@ const hyperfine = (name: string, times: number[], user = 0.001, system = 0.002) 
   return file;
 };
 
+/** The report made from these manifest lines: report.ts must say nothing on stderr and exit 0. */
+function reportOf(name: string, manifest: readonly string[]): string {
+  writeFileSync(join(dir, `manifest-${name}.jsonl`), `${manifest.join("\n")}\n`);
+  const out = join(dir, `report-${name}.md`);
+  const run = Bun.spawnSync([process.execPath, join(ROOT, "bench", "report.ts"), join(dir, `manifest-${name}.jsonl`), out], { stdout: "pipe", stderr: "pipe" });
+  expect(run.stderr.toString()).toBe("");
+  expect(run.exitCode).toBe(0);
+  return readFileSync(out, "utf8");
+}
+
 test("a command's batches are merged: median over all their runs, ratio to the hello-world's merged median", async () => {
   const time = (tool: string, command: string, file: string) => JSON.stringify({ kind: "time", scale: "small", tool, command, mode: "warm", file });
   const manifest = [
@@ -31,13 +41,8 @@ test("a command's batches are merged: median over all their runs, ratio to the h
     time("ccpulse", "compact --tmux --tokens", hyperfine("ccpulse-1", [0.005, 0.005])),
     time("hello", "hi", hyperfine("hello-2", [0.008, 0.008])),
     time("ccpulse", "compact --tmux --tokens", hyperfine("ccpulse-2", [0.009, 0.009])),
-  ].join("\n");
-  writeFileSync(join(dir, "manifest.jsonl"), `${manifest}\n`);
-  const out = join(dir, "report.md");
-  const run = Bun.spawnSync([process.execPath, join(ROOT, "bench", "report.ts"), join(dir, "manifest.jsonl"), out], { stdout: "pipe", stderr: "pipe" });
-  expect(run.stderr.toString()).toBe("");
-  expect(run.exitCode).toBe(0);
-  const report = readFileSync(out, "utf8");
+  ];
+  const report = reportOf("warm", manifest);
   const row = report.split("\n").find((line) => line.includes("`ccpulse compact --tmux --tokens`"));
   const cells = row?.split("|").map((c) => c.trim());
   expect(cells?.[3]).toBe("7.00"); // warm ms
@@ -61,13 +66,8 @@ test("the after-append ratio is to the hello-world timed alongside the after-app
     time("ccpulse", "compact --tmux --tokens", "append", hyperfine("a-compact-1", [0.03, 0.03])),
     time("hello", "hi", "append", hyperfine("a-hello-2", [0.012, 0.012])),
     time("ccpulse", "compact --tmux --tokens", "append", hyperfine("a-compact-2", [0.036, 0.036])),
-  ].join("\n");
-  writeFileSync(join(dir, "manifest-append.jsonl"), `${manifest}\n`);
-  const out = join(dir, "report-append.md");
-  const run = Bun.spawnSync([process.execPath, join(ROOT, "bench", "report.ts"), join(dir, "manifest-append.jsonl"), out], { stdout: "pipe", stderr: "pipe" });
-  expect(run.stderr.toString()).toBe("");
-  expect(run.exitCode).toBe(0);
-  const report = readFileSync(out, "utf8");
+  ];
+  const report = reportOf("append", manifest);
   const cells = (needle: string) => report.split("\n").find((line) => line.includes(needle))?.split("|").map((c) => c.trim());
   const call = cells("`ccpulse compact --tmux --tokens`");
   expect([call?.[3], call?.[4], call?.[7], call?.[8]]).toEqual(["6.00", "33.0", "1.2×", "3.0×"]); // 6 / 5 and 33 / 11, not 33 / 5
