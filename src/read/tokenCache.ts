@@ -6,7 +6,8 @@ import { removeEntries } from "../atomicWrite.ts";
 import { parseJsonBytes } from "./jsonBytes.ts";
 import { FOLDER_VERSIONS } from "../cacheFolders.ts";
 
-// Bumped (cacheFolders.ts) when the cache layout or what a tally means changes: an older file is then rebuilt from byte 0.
+// Bumped (cacheFolders.ts) when the cache layout or what a tally means changes: an older file is then
+// rebuilt from byte 0.
 export const CACHE_VERSION = FOLDER_VERSIONS.sessions;
 
 /** Which cache a line belongs to: every line of a cache file names its version, config dir and session. */
