@@ -3,8 +3,8 @@ import { count } from "../schemas.ts";
 import { writeFileAtomicWith } from "../atomicWrite.ts";
 import { readRegularFile, reusedBuffer } from "./smallFile.ts";
 
-/** wyhash of a line, as the head of a framed file records it. */
-export const hashOf = (line: string): string => Bun.hash.wyhash(line).toString(36);
+/** wyhash of a line (as text or as its bytes), as the head of a framed file records it. */
+export const hashOf = (line: string | Uint8Array): string => Bun.hash.wyhash(line).toString(36);
 
 /** A line of a framed file, as text or as the bytes it was read as. */
 export type Line = string | Uint8Array;
@@ -106,7 +106,7 @@ function layoutOf(bytes: Buffer): Layout {
 
 /** Whether the body's bytes hash as the head says (linesHash). */
 const bodyHolds = (bytes: Buffer, { body }: Layout, head: FrameHashes): boolean =>
-  head.bodyHash === Bun.hash.wyhash(body ? bytes.subarray(body[0], body[1]) : "").toString(36);
+  head.bodyHash === hashOf(body ? bytes.subarray(body[0], body[1]) : "");
 
 /** The body's lines: `known`, the ranges of the same version read before, or found again. */
 const bodyLinesOf = (bytes: Buffer, { body }: Layout, known?: LinesOf): LinesOf => ({
@@ -131,7 +131,7 @@ function readingOf<H extends FrameHashes>(bytes: Buffer, schema: v.GenericSchema
   const head = headOf(headLine, schema, belongs);
   if (head === undefined) return { ...nothingRead, headLine };
   const summaryStart = Math.min(bytes.length, headEnd + 1);
-  const summaryHolds = head.summaryHash === Bun.hash.wyhash(bytes.subarray(summaryStart, summaryEnd)).toString(36);
+  const summaryHolds = head.summaryHash === hashOf(bytes.subarray(summaryStart, summaryEnd));
   return { headLine, head, summary: summaryHolds ? bytes.toString("utf8", summaryStart, summaryEnd) : undefined, bodyHolds: bodyHolds(bytes, layout, head) };
 }
 
@@ -369,7 +369,7 @@ export function saveSlot(fs: typeof import("node:fs"), path: string, next: NextS
     }
     bytes[end++] = NEWLINE;
   }
-  const bodyHash = Bun.hash.wyhash(bytes.subarray(room, Math.max(room, end - 1))).toString(36);
+  const bodyHash = hashOf(bytes.subarray(room, Math.max(room, end - 1)));
   const headLine = JSON.stringify({ ...head, summaryHash, bodyHash });
   const start = room - (Buffer.byteLength(headLine) + 1 + summaryBytes + 1);
   let at = start + bytes.write(headLine, start);
