@@ -18,7 +18,7 @@ export const BucketSchema = lazySchema(() =>
 );
 export type Bucket = v.InferOutput<typeof BucketSchema>;
 
-const quarterOf = (ms: number): number => Math.floor(ms / BUCKET_MS);
+export const quarterOf = (ms: number): number => Math.floor(ms / BUCKET_MS);
 
 /**
  * Adds (sign 1) or takes back (sign -1) one reply's usage at time `at`. Buckets stay sorted by quarter;

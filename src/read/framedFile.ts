@@ -9,6 +9,9 @@ export const hashOf = (line: string | Uint8Array): string => Bun.hash.wyhash(lin
 /** A line of a framed file, as text or as the bytes it was read as. */
 export type Line = string | Uint8Array;
 
+/** A line of a body to write, whole or in pieces written back to back. */
+export type BodyLine = Line | readonly Line[];
+
 /**
  * wyhash of a body's lines as they are written: joined by newlines (the last one's is not part of it),
  * so a reader hashes the body's bytes in one call. A body of one line hashes as hashOf(line). Hashed
@@ -351,21 +354,24 @@ const LONGEST_HASH = (2n ** 64n - 1n).toString(36);
  * of it is synchronous. A first version written by rename into a buffer of its own made a cold `json`
  * fault in ~1.5 MB of fresh pages for the medium bench home.
  */
-export function saveSlot(fs: typeof import("node:fs"), path: string, next: NextSlot, head: object, summary: unknown, body: readonly Line[]): void {
+export function saveSlot(fs: typeof import("node:fs"), path: string, next: NextSlot, head: object, summary: unknown, body: readonly BodyLine[]): void {
   const target = slotPaths(path)[next.slot];
   const summaryLine = JSON.stringify(summary);
   const summaryHash = hashOf(summaryLine);
   const summaryBytes = Buffer.byteLength(summaryLine);
-  const bodyBytes = body.reduce((sum, line) => sum + (typeof line === "string" ? Buffer.byteLength(line) : line.length) + 1, 0);
+  const pieces = (line: BodyLine): readonly Line[] => (typeof line === "string" || line instanceof Uint8Array ? [line] : line);
+  const bodyBytes = body.reduce((sum, line) => pieces(line).reduce((n, piece) => n + (typeof piece === "string" ? Buffer.byteLength(piece) : piece.length), sum) + 1, 0);
   const room = Buffer.byteLength(JSON.stringify({ ...head, summaryHash, bodyHash: LONGEST_HASH })) + 1 + summaryBytes + 1;
   // Enough for the padding of any slot file written in place (below) or by rename.
   const bytes = scratch(room + bodyBytes + 2 * reserveFor(room + bodyBytes));
   let end = room;
   for (const line of body) {
-    if (typeof line === "string") end += bytes.write(line, end);
-    else {
-      bytes.set(line, end);
-      end += line.length;
+    for (const piece of pieces(line)) {
+      if (typeof piece === "string") end += bytes.write(piece, end);
+      else {
+        bytes.set(piece, end);
+        end += piece.length;
+      }
     }
     bytes[end++] = NEWLINE;
   }

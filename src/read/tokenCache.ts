@@ -1,7 +1,8 @@
 import * as v from "valibot";
 import { count, lazySchema } from "../schemas.ts";
-import { type Line, type LinesOf, type NextSlot, loadSlots, saveSlot, slotEntries } from "./framedFile.ts";
-import { LimitHitSchema, ReplySchema, TallySchema, TokensSchema, totalsEntries } from "../derive/tokens.ts";
+import { type BodyLine, type Line, type LinesOf, type NextSlot, loadSlots, saveSlot, slotEntries } from "./framedFile.ts";
+import { LimitHitSchema, ReplySchema, type Tally, TallySchema, TokensSchema, totalsEntries } from "../derive/tokens.ts";
+import { type Bucket, mergeBuckets, quarterOf } from "../derive/usageBuckets.ts";
 import { removeEntries } from "../atomicWrite.ts";
 import { parseJsonBytes } from "./jsonBytes.ts";
 import { FOLDER_VERSIONS } from "../cacheFolders.ts";
@@ -180,11 +181,11 @@ function sessionLines({ bytes, lines }: LinesOf, ids: "text" | "bytes"): { own: 
 
 /**
  * The cache with the cursor of `path` alone: its line found by its bytes (`["<path>",`, which inside
- * any JSON string would have its quotes escaped) and parsed, no other cursor line; with where it and
- * the cursor lines are. Undefined when no line holds that cursor or one read is not JSON. Its id lines
- * are views of `body`'s bytes.
+ * any JSON string would have its quotes escaped) and parsed, no other cursor line, its older buckets
+ * kept as read (newestBuckets); with where it and the cursor lines are. Undefined when no line holds
+ * that cursor or one read is not JSON. Its id lines are views of `body`'s bytes.
  */
-export function parseOneCursor(body: LinesOf, path: string): { cache: SessionCache; first: number; index: number } | undefined {
+export function parseOneCursor(body: LinesOf, path: string): { cache: SessionCache; first: number; index: number; older?: OlderBuckets } | undefined {
   const { bytes, lines } = body;
   try {
     const { own, mainIds, first } = sessionLines(body, "bytes");
@@ -192,11 +193,102 @@ export function parseOneCursor(body: LinesOf, path: string): { cache: SessionCac
     const found = bytes.indexOf(`[${JSON.stringify(path)},`, start);
     const index = found < 0 ? -1 : lines.findIndex(([from], i) => i >= first && from === found);
     if (index < 0) return undefined;
-    const [, cursor] = json<[string, Cursor]>(bytes, lines[index]);
-    return { cache: { ...own, mainIds, files: { [path]: cursor } }, first, index };
+    const { cursor, older } = newestBuckets(bytes, lines[index] as readonly [number, number]);
+    return { cache: { ...own, mainIds, files: { [path]: cursor } }, first, index, older };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The buckets of a cursor read by parseOneCursor that its tally was handed without: the quarter hours
+ * before its newest, as the text they were read as (no brackets), to be written back as they are
+ * (cursorLine). The tally is the one the newest went to: a cursor that starts over has another.
+ */
+export interface OlderBuckets {
+  readonly tally: Tally;
+  /**
+   * A view of the line as read (valid as its id lines are: StoredCache.cursorOf). Not decoded: a string
+   * of a month of buckets cost ~35 µs a session, most of it faulting in fresh pages for it.
+   */
+  readonly bytes: Buffer;
+  /** The quarter of the last of them. */
+  readonly lastQuarter: number;
+}
+
+const BUCKETS_KEY = '"buckets":[';
+const EMPTY_BUCKETS = '"buckets":[]';
+const OPEN_BRACKET = 0x5b;
+const COMMA = 0x2c;
+const MINUS = 0x2d;
+
+/**
+ * A cursor line parsed with only its newest buckets: those from the quarter of the oldest message
+ * among its last few dedupe keys (a row replacing one of theirs takes that message's tokens back out
+ * of its bucket, which must be among them), and always the last one. A transcript's buckets grow by up
+ * to 96 a day, each parsed and stringified again on every refresh (~5 KB a session on the large bench
+ * home, up to 14 KB: ~70 µs a refresh), where an append adds to the last or makes new ones. A row out
+ * of order, older than all of these, is still counted exactly (cursorLine merges it in). The line is
+ * ccpulse's own and hashed: anything else than the written shape is parsed whole.
+ */
+function newestBuckets(bytes: Buffer, [start, end]: readonly [number, number]): { cursor: Cursor; older?: OlderBuckets } {
+  const whole = () => ({ cursor: json<[string, Cursor]>(bytes, [start, end])[1] });
+  const key = bytes.indexOf(BUCKETS_KEY, start);
+  const open = key + BUCKETS_KEY.length - 1;
+  // Tuples of numbers only: the first "]]" closes the last bucket, and each bucket starts after a "[".
+  const last = key < 0 || key >= end || bytes[open + 1] !== OPEN_BRACKET ? -1 : bytes.indexOf("]]", open);
+  if (last < 0 || last >= end) return whole();
+  const [, cursor] = JSON.parse(bytes.toString("utf8", start, open + 1) + bytes.toString("utf8", last + 1, end)) as [string, Cursor];
+  const keepFrom = Math.min(...cursor.tally.recent.flatMap(([, , , at]) => (at === null ? [] : [quarterOf(at)])));
+  let from = bytes.lastIndexOf(OPEN_BRACKET, last);
+  let lastQuarter: number | undefined;
+  while (from > open + 1) {
+    if (bytes[from - 1] !== COMMA) return whole();
+    const before = bytes.lastIndexOf(OPEN_BRACKET, from - 2);
+    const quarter = leadingInteger(bytes, before + 1, from);
+    if (quarter === undefined) return whole();
+    if (quarter < keepFrom) {
+      lastQuarter = quarter;
+      break;
+    }
+    from = before;
+  }
+  cursor.tally.buckets = JSON.parse(`[${bytes.toString("latin1", from, last + 1)}]`) as Bucket[];
+  if (lastQuarter === undefined) return { cursor };
+  return { cursor, older: { tally: cursor.tally, bytes: bytes.subarray(open + 1, from - 1), lastQuarter } };
+}
+
+/** The integer that bytes[at, to) start with (a bucket's quarter), if they do. */
+function leadingInteger(bytes: Buffer, at: number, to: number): number | undefined {
+  const sign = bytes[at] === MINUS ? -1 : 1;
+  let i = sign < 0 ? at + 1 : at;
+  let value = 0;
+  for (const first = i; i < to; i++) {
+    const digit = (bytes[i] as number) - 0x30;
+    if (digit < 0 || digit > 9) return i > first && bytes[i] === COMMA ? sign * value : undefined;
+    value = value * 10 + digit;
+  }
+  return undefined;
+}
+
+/**
+ * A cursor's line. With the older buckets its tally was read without (newestBuckets), those are
+ * written as read before its own: they all come before its first, unless a row out of order made
+ * one as old, which is then merged in (mergeBuckets: sorted, each quarter once).
+ */
+export function cursorLine(path: string, cursor: Cursor, older?: OlderBuckets): BodyLine {
+  if (older === undefined || cursor.tally !== older.tally) return JSON.stringify([path, cursor]);
+  const newest = cursor.tally.buckets;
+  const first = newest[0];
+  if (first !== undefined && first[0] <= older.lastQuarter) {
+    const buckets = mergeBuckets([JSON.parse(`[${older.bytes.toString("latin1")}]`) as Bucket[], newest]);
+    return JSON.stringify([path, { ...cursor, tally: { ...cursor.tally, buckets } }]);
+  }
+  const text = JSON.stringify([path, { ...cursor, tally: { ...cursor.tally, buckets: [] } }]);
+  // Inside a JSON string its quotes would be escaped: this is the tally's key.
+  const at = text.indexOf(EMPTY_BUCKETS);
+  const own = JSON.stringify(newest).slice(1, -1);
+  return [`${text.slice(0, at)}${BUCKETS_KEY}`, older.bytes, `${own === "" ? "" : `,${own}`}]${text.slice(at + EMPTY_BUCKETS.length)}`];
 }
 
 export interface StoredCache {
@@ -214,7 +306,7 @@ export interface StoredCache {
    * version that follows, the other cursor lines copied as read from the file read again (none when the
    * version read is gone). Undefined when the body does not hold the version the summary came from.
    */
-  cursorOf(path: string): { readonly cache: SessionCache; nextLines(): Line[] | undefined } | undefined;
+  cursorOf(path: string): { readonly cache: SessionCache; nextLines(): BodyLine[] | undefined } | undefined;
   /** Where saveCache puts the version derived from this one. */
   readonly next: NextSlot;
 }
@@ -253,8 +345,11 @@ export async function loadCache(path: string, configDir: string, sessionId: stri
           const again = body.again();
           if (!again) return undefined;
           const moved = one.cache.files[path];
-          const cursors = again.lines.slice(one.first).map(([start, end], i) => (one.first + i === one.index ? moved && JSON.stringify([path, moved]) : again.bytes.subarray(start, end)));
-          return [...sessionHead(one.cache), ...cursors.filter((line) => line !== undefined)];
+          const { bytes, lines } = again;
+          // The cursor lines around the moved one as two views of what was read, not one a line (a
+          // session's sub-agent files pile up: ~40 lines a session on the large bench home after 70 appends).
+          const run = (from: number, to: number) => (from < to ? [bytes.subarray((lines[from] as readonly [number, number])[0], (lines[to - 1] as readonly [number, number])[1])] : []);
+          return [...sessionHead(one.cache), ...run(one.first, one.index), ...(moved ? [cursorLine(path, moved, one.older)] : []), ...run(one.index + 1, lines.length)];
         },
       };
     },
@@ -278,7 +373,7 @@ export async function loadCache(path: string, configDir: string, sessionId: stri
  * and the answer is already computed. `cache`: all the cursors, or the next version's lines as
  * StoredCache.cursorOf gives them.
  */
-export async function saveCache(path: string, stored: StoredCache, summary: Summary, cache: SessionCache | (() => Line[] | undefined), now = Date.now()): Promise<void> {
+export async function saveCache(path: string, stored: StoredCache, summary: Summary, cache: SessionCache | (() => BodyLine[] | undefined), now = Date.now()): Promise<void> {
   const fs = await import("node:fs");
   const head = { version: CACHE_VERSION, configDir: summary.configDir, sessionId: summary.sessionId, gen: stored.next.gen };
   try {

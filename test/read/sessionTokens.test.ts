@@ -355,6 +355,13 @@ test("a session's first cache sweeps the folders of older versions (session cach
   expect(existsSync(join(root, "sessions-v6"))).toBe(true);
 });
 
+/** A cache slot with one line's text replaced, its head's body hash taken again. */
+function rehash(slot: string, line: string, replacement: string): void {
+  const [head = "", summary = "", ...body] = readFileSync(slot, "utf8").trimEnd().split("\n");
+  const lines = body.map((l) => (l === line ? replacement : l));
+  writeFileSync(slot, `${[JSON.stringify({ ...JSON.parse(head), bodyHash: linesHash(lines) }), summary, ...lines].join("\n")}\n`);
+}
+
 describe("a refresh in which only the transcript grew (no usage report asked for)", () => {
   /** A session with two sub-agent files, read once in full; `quick` reads it as compact does without a usage field. */
   const withSubagents = async () => {
@@ -438,6 +445,63 @@ describe("a refresh in which only the transcript grew (no usage report asked for
     expect((await read()).tokens.output).toBe(111 + 2 * IDS_PER_LINE + 5 + 7);
   });
 
+  /** A row of message `id` at quarter hour `q` after 2026-11-21T00:00Z (plus `s` seconds), with `output` tokens. */
+  const at = (id: string, q: number, output: number, s = 0) => assistantLine(id, `req_${id}`, { output }, { at: new Date(Date.UTC(2026, 10, 21) + q * 900_000 + s * 1000).toISOString() });
+  /** The transcript cursor's buckets in the newest slot of a cache file, and that line's text. */
+  const transcriptCursor = (cacheFile: string, transcript: string) => {
+    const parts = newestParts(cacheFile);
+    const slot = slotPaths(cacheFile).find((path) => existsSync(path) && JSON.parse(readFileSync(path, "utf8").split("\n")[0] as string).gen === parts[0].gen) as string;
+    const line = readFileSync(slot, "utf8").split("\n").find((l) => l.startsWith(`[${JSON.stringify(transcript)},`)) as string;
+    return { buckets: parts[2].files[transcript].tally.buckets, line, slot };
+  };
+
+  test("only its newest buckets are parsed: the older ones are written back as the text they were read as", async () => {
+    const { transcript, cacheFile, quick, read } = await withSubagents();
+    // Six messages in six quarter hours: the last four keys go back to the third, so the first two are older.
+    appendFileSync(transcript, lines(...[0, 1, 2, 3, 4, 5].map((q) => at(`m${q}`, q, 10 + q))));
+    await read();
+    const before = transcriptCursor(cacheFile, transcript);
+    const oldest = before.buckets[0] as number[];
+    // The oldest bucket's output written as 10.0: the same number, which JSON.stringify would write as 10.
+    const doctored = before.line.replace(`[${oldest.join(",")}]`, `[${oldest.slice(0, 7).join(",")},10.0,${oldest[8]}]`);
+    expect(doctored).not.toBe(before.line);
+    rehash(before.slot, before.line, doctored);
+    appendFileSync(transcript, lines(at("m6", 6, 16)));
+    expect((await quick()).tokens.output).toBe(111 + 10 + 11 + 12 + 13 + 14 + 15 + 16);
+    const after = transcriptCursor(cacheFile, transcript);
+    expect(after.line).toContain(",10.0,");
+    // Quarter hours from midnight: the six, the new one, and p1's at 21:34.
+    expect(after.buckets.map((b: number[]) => [(b[0] as number) - (oldest[0] as number), b[7]])).toEqual([[0, 10], [1, 11], [2, 12], [3, 13], [4, 14], [5, 15], [6, 16], [86, 1]]);
+    expect(after.line).toBe(JSON.stringify(JSON.parse(after.line)).replace(`[${oldest.join(",")}]`, `[${oldest.slice(0, 7).join(",")},10.0,${oldest[8]}]`));
+  });
+
+  test("rows out of order and a message's larger row in a later call: the same buckets as a full read", async () => {
+    const { home, transcript, cacheFile, quick } = await withSubagents();
+    const steps: string[][] = [
+      [0, 1, 2, 3, 4, 5].map((q) => at(`m${q}`, q, 10)),
+      // m5's larger row: its 10 taken back out of a bucket among the newest.
+      [at("m5", 5, 50, 30), at("m6", 7, 5)],
+      // Older than every bucket: merged with the older ones.
+      [at("old", -3, 7)],
+      // A message counted in one call and replaced by a larger row in the next.
+      [at("m7", 8, 1)],
+      [at("m7", 8, 70, 20), at("m8", 9, 3)],
+      [at("m10", 10, 2), at("m11", 11, 6)],
+      // Into the quarter of an older bucket, then one far ahead.
+      [at("mid", 1, 4, 60), at("m9", 200, 9)],
+    ];
+    for (const [i, rows] of steps.entries()) {
+      appendFileSync(transcript, lines(...rows));
+      await quick();
+      const other = join(home.root, `full-${i}`);
+      await readSessionTokens({ configDir: home.claude, sessionId: SID, cwd: CWD, updatedAt: 1 }, other);
+      expect(transcriptCursor(cacheFile, transcript).buckets).toEqual(transcriptCursor(cachePath(other, home.claude, SID), transcript).buckets);
+    }
+    const buckets = transcriptCursor(cacheFile, transcript).buckets;
+    expect(buckets.reduce((sum: number, b: number[]) => sum + (b[7] as number), 0)).toBe(1 + 5 * 10 + 50 + 5 + 7 + 70 + 3 + 2 + 6 + 4 + 9);
+    expect(buckets.map((b: number[]) => b[0])).toEqual([...buckets.map((b: number[]) => b[0])].sort((x, y) => x - y));
+  });
+
   test("its usage by quarter hour was not read: asking for it is an error, not an empty list", async () => {
     const { transcript, quick } = await withSubagents();
     appendFileSync(transcript, lines(...response("p2", { output: 2 })));
@@ -470,19 +534,27 @@ describe("the cache file", () => {
     const subDir = join(dirname(transcript), SID, "subagents");
     mkdirSync(subDir, { recursive: true });
     writeFileSync(transcript, lines(...response("m1", { output: 5 })));
-    writeFileSync(join(subDir, "agent-a.jsonl"), lines(assistantLine("a1", "ra1", { output: 10 }, { sidechain: true })));
+    const agents = ["a", "b", "c", "d"].map((name) => join(subDir, `agent-${name}.jsonl`));
+    for (const [i, agent] of agents.entries()) writeFileSync(agent, lines(assistantLine(`a${i}`, `ra${i}`, { output: 10 + i }, { sidechain: true })));
     await read();
     const written = readFileSync(cacheFile, "utf8").trimEnd().split("\n").slice(2);
     const stored = await loadCache(cacheFile, home.claude, SID);
-    const one = stored.cursorOf(transcript);
-    expect(Object.keys(one?.cache.files ?? {})).toEqual([transcript]);
     expect(stored.cursorOf(`${transcript}x`)).toBeUndefined();
-    const cursor = one?.cache.files[transcript] as Cursor;
-    (one as NonNullable<typeof one>).cache.files[transcript] = { ...cursor, offset: cursor.offset + 1 };
-    const next = one?.nextLines()?.map((line) => (typeof line === "string" ? line : new TextDecoder().decode(line)));
-    const moved = (line: string) => line.startsWith(`[${JSON.stringify(transcript)},`);
-    expect(next?.filter((line) => !moved(line))).toEqual(written.filter((line) => !moved(line)));
-    expect(JSON.parse(next?.find(moved) as string)[1].offset).toBe(cursor.offset + 1);
+    // The transcript's line, then a sub-agent's with cursor lines either side of it.
+    for (const path of [transcript, agents[1] as string]) {
+      const one = stored.cursorOf(path);
+      expect(Object.keys(one?.cache.files ?? {})).toEqual([path]);
+      const cursor = one?.cache.files[path] as Cursor;
+      (one as NonNullable<typeof one>).cache.files[path] = { ...cursor, offset: cursor.offset + 1 };
+      // Runs of lines left alone may come as one: compared line by line.
+      const text = (piece: string | Uint8Array) => (typeof piece === "string" ? piece : new TextDecoder().decode(piece));
+      const next = one?.nextLines()?.flatMap((line) => (typeof line === "string" || line instanceof Uint8Array ? text(line) : line.map(text).join("")).split("\n"));
+      const moved = (line: string) => line.startsWith(`[${JSON.stringify(path)},`);
+      expect(next?.filter((line) => !moved(line))).toEqual(written.filter((line) => !moved(line)));
+      expect(next?.findIndex(moved)).toBe(written.findIndex(moved));
+      expect(JSON.parse(next?.find(moved) as string)[1].offset).toBe(cursor.offset + 1);
+    }
+    const one = stored.cursorOf(transcript);
     writeFileSync(cacheFile, readFileSync(cacheFile, "utf8").replace('"gen":1', '"gen":3'));
     expect(one?.nextLines()).toBeUndefined();
   });
