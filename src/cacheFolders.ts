@@ -7,7 +7,7 @@
  */
 export const FOLDER_VERSIONS = {
   // The session caches (read/tokenCache.ts): an older file is rebuilt from byte 0.
-  sessions: 12,
+  sessions: 13,
   // The usage ledger (read/usageLedger.ts).
   usage: 2,
   // The stored answers (replay/).

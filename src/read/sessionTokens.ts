@@ -158,8 +158,9 @@ export async function startTokenRead(owner: TranscriptOwner, cacheDir: string, m
       // an append costs less than the lock itself (~0.3 ms a session).
       if (summary) {
         if (await lockHeld(path)) return { ...fromSummary({ summary, cache: stored.cache }), stale: true };
-        const alone = buckets || !watched ? undefined : transcriptAlone(summary, watched, stored, stats);
-        return alone ? refreshTranscript(owner, path, stored, summary, alone, stats) : refreshTokens(owner, path, primary, stored, stats);
+        const changed = buckets || !watched ? undefined : changedAlone(summary, watched, stored, stats);
+        const partly = changed && (await refreshChanged(owner, path, primary, stored, summary, changed, stats));
+        return partly ?? refreshTokens(owner, path, primary, stored, stats);
       }
       const lock = await tryLock(path);
       if (!lock) {
@@ -211,13 +212,17 @@ async function refreshTokens(owner: TranscriptOwner, path: string, primary: stri
   }
 
   const subTallies = Object.entries(cache.files).flatMap(([file, c]) => (file === transcript ? [] : [c.tally]));
-  const subModels = subagents.files.map((f) => cache.files[f]?.tally.model).filter((m) => m !== undefined);
+  const modelFile = subagents.files.filter((f) => cache.files[f]?.tally.model !== undefined).at(-1);
+  const costs = subagents.files.flatMap((f) => (cache.files[f] ? [cache.files[f].tally.costUSD] : []));
   const subagentTotals: SubagentTotals = {
     tokens: sumTokens(subTallies.map((t) => t.tokens)),
-    costUSD: subTallies.reduce((sum, t) => sum + t.costUSD, 0),
+    costUSD: costSum(costs),
     estimated: subTallies.some((t) => t.estimated),
-    model: subModels.at(-1),
-    limit: subTallies.reduce<LimitHit | undefined>((newest, t) => newer(t.limit, newest), undefined),
+    model: modelFile && cache.files[modelFile]?.tally.model,
+    // By path too: of two hits as new, the first file's, whatever order the files came in.
+    limit: subagents.files.reduce<LimitHit | undefined>((newest, f) => newer(cache.files[f]?.tally.limit, newest), undefined),
+    costs,
+    modelFile,
   };
   const totals = { ...totalsOf(transcript !== undefined ? cache.files[transcript]?.tally : undefined, subagentTotals), transcript };
   let buckets: Bucket[] | undefined;
@@ -238,6 +243,9 @@ async function refreshTokens(owner: TranscriptOwner, path: string, primary: stri
   }
   return { ...result, watched: { watch, stamp: next.stamp } };
 }
+
+/** The sub-agent files' cost: each file's, added up by path as sorted (SubagentTotals.costs). */
+const costSum = (costs: readonly number[]): number => costs.reduce((sum, c) => sum + c, 0);
 
 /** The newer of two rate-limit hits; `than` when they are as new. */
 const newer = (hit: LimitHit | undefined, than: LimitHit | undefined): LimitHit | undefined => (hit && (!than || hit.at > than.at) ? hit : than);
@@ -282,48 +290,140 @@ function advanceTranscript(cache: SessionCache, transcript: string, stats: StatM
   return { moved, ids };
 }
 
+/** A path's stamp (stampOfPath) is a file's: not a folder's (`d<mtime>`) nor a missing path's (`-`). */
+const isFileStamp = (stamp: string): boolean => stamp !== "-" && !stamp.startsWith("d");
+
 /**
- * The stored cursor of the transcript alone, when it is the only watched path that changed: the
- * same transcript, still a file, and every other path (the folder it should be in, the sub-agent
- * folders and files) as stamped. The sub-agent totals stored with the summary then still hold.
+ * What refreshChanged needs when only files the cursors follow have changed (the transcript, sub-agent
+ * files that grew), and maybe the sub-agent folders (a new file in one): the stored cursors of the files
+ * that changed, the sub-agent totals stored with the summary, and the sub-agent files as stamped, in the
+ * order of their cursor lines (the watch list holds them so: every watched path stamped as a file but the
+ * transcript is a sub-agent cursor's). Undefined when anything else changed (a path appeared or went,
+ * the transcript moved to another place), or the summary holds no per-file costs to go on from.
  */
-function transcriptAlone(summary: Summary, watched: readonly string[], stored: StoredCache, stats: StatMemo): TranscriptAlone | undefined {
+function changedAlone(summary: Summary, watched: readonly string[], stored: StoredCache, stats: StatMemo): ChangedAlone | undefined {
   const { transcript, subagents, watch } = summary;
   if (transcript === undefined || subagents === undefined || !stats.of(transcript)?.isFile) return undefined;
   const stamps = summary.stamp.split(" ");
-  if (stamps.length !== watched.length || watched.some((stamp, i) => watch[i] !== transcript && stamp !== stamps[i])) return undefined;
-  const read = stored.cursorOf(transcript);
-  return read && { transcript, subagents, read };
+  if (stamps.length !== watched.length || stamps.length !== watch.length) return undefined;
+  const subFiles: string[] = [];
+  const grown: string[] = [];
+  let folders = false;
+  for (const [i, path] of watch.entries()) {
+    const [was, now] = [stamps[i] as string, watched[i] as string];
+    const cursor = i > 0 && path !== transcript && isFileStamp(was);
+    if (cursor) subFiles.push(path);
+    if (was === now || path === transcript) continue;
+    if (cursor && isFileStamp(now)) grown.push(path);
+    else if (was.startsWith("d") && now.startsWith("d")) folders = true;
+    else return undefined;
+  }
+  if (subFiles.length !== subagents.costs.length) return undefined;
+  const read = stored.cursorsOf([transcript, ...grown]);
+  return read && { transcript, subagents, subFiles, grown, folders, read };
 }
 
-interface TranscriptAlone {
+interface ChangedAlone {
   readonly transcript: string;
   readonly subagents: SubagentTotals;
-  readonly read: NonNullable<ReturnType<StoredCache["cursorOf"]>>;
+  /** The sub-agent files with a cursor, in the order of their lines (of `subagents.costs`). */
+  readonly subFiles: readonly string[];
+  /** Those of them whose stamp moved. */
+  readonly grown: readonly string[];
+  /** A sub-agent folder's mtime moved: they are listed again for new files. */
+  readonly folders: boolean;
+  readonly read: NonNullable<ReturnType<StoredCache["cursorsOf"]>>;
 }
 
 /**
- * refreshTokens for a session in which only the transcript grew (transcriptAlone): its cursor is
- * brought up to date and the other cursor lines are copied as they were read, not parsed. A session's
- * sub-agent files pile up (~60 on the medium bench home, more with every append that runs one), and
- * each refresh parsed all their cursors to add them up again: after a 1 MiB append, in-process, the
- * refreshes of a call took 15.3 → 13.4 ms on a fresh medium bench home, 21.8 → 18.8 ms on one 135
- * appends later, 21.4 → 20.4 ms on the large one (14–16 interleaved rounds).
+ * refreshTokens for a session in which only the files of `changed` did (changedAlone): their cursors are
+ * brought up to date, new sub-agent files read from byte 0, and the other cursor lines copied as they
+ * were read, not parsed. The sub-agent totals are the stored ones with the grown files' old tallies
+ * taken out and their new ones and the new files' put in: tokens exactly (integers), the cost added up
+ * again from the stored per-file costs in cursor order (the same float as a full read). A session's
+ * sub-agent files pile up (~60 on the medium bench home, more with every append that runs one), and each
+ * refresh parsed all their cursors to add them up again: after a 1 MiB append, in-process, the refreshes
+ * of a call took 15.3 → 13.4 ms on a fresh medium bench home when only the transcript grew.
+ *
+ * Undefined, for a full refresh, when what is stored cannot say it: a sub-agent file gone or started
+ * over (replaced, truncated: its old totals are not in the new tally), or a grown file's newest
+ * rate-limit hit as new as the stored one (which file's came first decides, and that is not stored).
  */
-async function refreshTranscript(owner: TranscriptOwner, path: string, stored: StoredCache, summary: Summary, alone: TranscriptAlone, stats: StatMemo): Promise<SessionTokens> {
-  const { transcript, subagents, read } = alone;
+async function refreshChanged(
+  owner: TranscriptOwner,
+  path: string,
+  primary: string,
+  stored: StoredCache,
+  summary: Summary,
+  changed: ChangedAlone,
+  stats: StatMemo,
+): Promise<SessionTokens | undefined> {
+  const { transcript, subagents, subFiles, grown, read } = changed;
   const { cache } = read;
-  const { watch } = summary;
-  const { moved } = advanceTranscript(cache, transcript, stats);
-  const totals = { ...totalsOf(cache.files[transcript]?.tally, subagents), transcript };
-  const next: Summary = { version: CACHE_VERSION, configDir: owner.configDir, sessionId: owner.sessionId, watch, stamp: stampOf(watch, stats, cache), ...totals, subagents };
-  if (moved || next.stamp !== summary.stamp) await saveCache(path, stored, next, () => read.nextLines());
+  let added: string[] = [];
+  if (changed.folders) {
+    const found = walkSubagents(subagentRoot(transcript, owner.sessionId), stats);
+    const listed = new Set(found.files);
+    if (subFiles.some((f) => !listed.has(f))) return undefined;
+    const known = new Set(subFiles);
+    added = found.files.filter((f) => !known.has(f));
+    cache.dirs = found.dirs;
+  }
+  // The grown files' tallies as stored: addRow adds to them in place.
+  const before = new Map(
+    grown.map((f) => {
+      const { tally } = cache.files[f] as Cursor;
+      return [f, { tally, tokens: { ...tally.tokens }, limit: tally.limit }] as const;
+    }),
+  );
+  const { moved, ids } = advanceTranscript(cache, transcript, stats);
+  const isReplay = (id: string) => ids().has(id);
+  let dirty = moved || changed.folders;
+  for (const file of [...grown, ...added]) dirty = advance(cache, file, stats, (tally, row) => addRow(tally, row, isReplay)) || dirty;
+  if (grown.some((f) => cache.files[f]?.tally !== before.get(f)?.tally)) return undefined;
+  const fresh = added.filter((f) => cache.files[f] !== undefined);
+
+  const tokens = { ...subagents.tokens };
+  const sorted = [...subFiles].sort();
+  const costOf = new Map(sorted.map((f, i) => [f, subagents.costs[i] as number]));
+  const tallyOf = (f: string) => (cache.files[f] as Cursor).tally;
+  for (const f of grown) addTokens(addTokens(tokens, (before.get(f) as { readonly tokens: Tokens }).tokens, -1), tallyOf(f).tokens);
+  for (const f of fresh) addTokens(tokens, tallyOf(f).tokens);
+  const readNow = [...grown, ...fresh];
+  for (const f of readNow) costOf.set(f, tallyOf(f).costUSD);
+  const files = [...sorted, ...fresh].sort();
+  const costs = files.map((f) => costOf.get(f) as number);
+  // The new hits by path, as refreshTokens takes them: the first file's of two as new. One as new as the
+  // stored hit could come before or after it.
+  const hits = files.filter((f) => readNow.includes(f)).flatMap((f) => {
+    const hit = tallyOf(f).limit;
+    return hit === undefined || hit === before.get(f)?.limit ? [] : [hit];
+  });
+  if (hits.some((hit) => hit.at === subagents.limit?.at)) return undefined;
+  const limit = newer(
+    hits.reduce<LimitHit | undefined>((newest, hit) => newer(hit, newest), undefined),
+    subagents.limit,
+  );
+  let { estimated, model, modelFile } = subagents;
+  for (const f of readNow) {
+    const t = tallyOf(f);
+    estimated ||= t.estimated;
+    // The last file by path that names one, as refreshTokens sorts them.
+    if (t.model !== undefined && (modelFile === undefined || f >= modelFile)) [model, modelFile] = [t.model, f];
+  }
+  const next: SubagentTotals = { tokens, costUSD: costSum(costs), estimated, model, limit, costs, modelFile };
+  const totals = { ...totalsOf(cache.files[transcript]?.tally, next), transcript };
+  const watch = changed.folders
+    ? [...new Set([primary, transcript, subagentRoot(transcript, owner.sessionId), ...Object.keys(cache.dirs), ...subFiles, ...fresh])]
+    : summary.watch;
+  const nextSummary: Summary = { version: CACHE_VERSION, configDir: owner.configDir, sessionId: owner.sessionId, watch, stamp: stampOf(watch, stats, cache), ...totals, subagents: next };
+  if (dirty || nextSummary.stamp !== summary.stamp || watch !== summary.watch) await saveCache(path, stored, nextSummary, () => read.nextLines());
   return {
     ...totals,
     buckets: () => {
       throw new Error("usage buckets were not read (startTokenRead without buckets)");
     },
-    watched: { watch, stamp: next.stamp },
+    watched: { watch, stamp: nextSummary.stamp },
   };
 }
 
@@ -470,12 +570,21 @@ function locateTranscript(owner: TranscriptOwner, primary: string, cache: Sessio
  * (a new file or folder); appends to known files are caught by their own size.
  */
 function subagentFiles(transcript: string, sessionId: string, cache: SessionCache, memo: StatMemo): { files: string[]; root: string; dirty: boolean } {
-  const root = `${transcript.slice(0, transcript.lastIndexOf("/"))}/${sessionId}/subagents`;
+  const root = subagentRoot(transcript, sessionId);
   const known = Object.entries(cache.dirs);
   const stats = known.map(([dir]) => memo.of(dir));
   const unchanged = known[0]?.[0] === root && known.every(([, mtime], i) => stats[i]?.isDirectory && stats[i]?.mtimeMs === mtime);
   if (unchanged) return { files: Object.keys(cache.files).filter((f) => f.startsWith(`${root}/`)).sort(), root, dirty: false };
+  const { files, dirs } = walkSubagents(root, memo);
+  const dirty = JSON.stringify(dirs) !== JSON.stringify(cache.dirs);
+  cache.dirs = dirs;
+  return { files, root, dirty };
+}
 
+const subagentRoot = (transcript: string, sessionId: string): string => `${transcript.slice(0, transcript.lastIndexOf("/"))}/${sessionId}/subagents`;
+
+/** The sub-agent transcripts below `root`, sorted, and the folders they are in with their mtimes (before listing them). */
+function walkSubagents(root: string, memo: StatMemo): { files: string[]; dirs: Record<string, number> } {
   const rootStat = memo.of(root);
   const dirs: Record<string, number> = {};
   const files: string[] = [];
@@ -491,9 +600,7 @@ function subagentFiles(transcript: string, sessionId: string, cache: SessionCach
       }
     }
   }
-  const dirty = JSON.stringify(dirs) !== JSON.stringify(cache.dirs);
-  cache.dirs = dirs;
-  return { files: files.sort(), root, dirty };
+  return { files: files.sort(), dirs };
 }
 
 /**

@@ -48,9 +48,12 @@ export type SessionCache = Omit<v.InferOutput<typeof SessionCacheSchema>, "mainI
 
 /**
  * What a session's sub-agent files add up to (sessionTokens.ts refreshTokens); its model is the last
- * sub-agent file's (by path) that names one: the session's when its transcript names none.
+ * sub-agent file's (by path) that names one (`modelFile`): the session's when its transcript names none.
+ * `costs`: each file's cost, by path as sorted: a full read, whatever order the files came in, and a
+ * refresh that reads only the cursors that moved (sessionTokens.ts refreshChanged) add them up in the
+ * same order, to the same float.
  */
-export const SubagentTotalsSchema = lazySchema(() => v.object(totalsEntries()));
+export const SubagentTotalsSchema = lazySchema(() => v.object({ ...totalsEntries(), costs: v.array(v.number()), modelFile: v.optional(v.string()) }));
 export type SubagentTotals = v.InferOutput<typeof SubagentTotalsSchema>;
 
 /**
@@ -179,29 +182,44 @@ function sessionLines({ bytes, lines }: LinesOf, ids: "text" | "bytes"): { own: 
   return { own, mainIds, first: at };
 }
 
+/** The cursors parseCursors read: each path's line, and its older buckets when they were kept as read. */
+export interface CursorsRead {
+  readonly cache: SessionCache;
+  /** The first cursor line. */
+  readonly first: number;
+  /** By line, first to last. */
+  readonly found: readonly { readonly path: string; readonly index: number; readonly older?: OlderBuckets }[];
+}
+
 /**
- * The cache with the cursor of `path` alone: its line found by its bytes (`["<path>",`, which inside
- * any JSON string would have its quotes escaped) and parsed, no other cursor line, its older buckets
- * kept as read (newestBuckets); with where it and the cursor lines are. Undefined when no line holds
- * that cursor or one read is not JSON. Its id lines are views of `body`'s bytes.
+ * The cache with the cursors of `paths` alone: each line found by its bytes (`["<path>",`, which inside
+ * any JSON string would have its quotes escaped) and parsed, no other cursor line, their older buckets
+ * kept as read (newestBuckets); with where they and the cursor lines are. Undefined when a path has no
+ * line or one read is not JSON. Its id lines are views of `body`'s bytes.
  */
-export function parseOneCursor(body: LinesOf, path: string): { cache: SessionCache; first: number; index: number; older?: OlderBuckets } | undefined {
+export function parseCursors(body: LinesOf, paths: readonly string[]): CursorsRead | undefined {
   const { bytes, lines } = body;
   try {
     const { own, mainIds, first } = sessionLines(body, "bytes");
     const start = (lines[first] ?? [bytes.length])[0];
-    const found = bytes.indexOf(`[${JSON.stringify(path)},`, start);
-    const index = found < 0 ? -1 : lines.findIndex(([from], i) => i >= first && from === found);
-    if (index < 0) return undefined;
-    const { cursor, older } = newestBuckets(bytes, lines[index] as readonly [number, number]);
-    return { cache: { ...own, mainIds, files: { [path]: cursor } }, first, index, older };
+    const files: Record<string, Cursor> = {};
+    const found: { path: string; index: number; older?: OlderBuckets }[] = [];
+    for (const path of paths) {
+      const at = bytes.indexOf(`[${JSON.stringify(path)},`, start);
+      const index = at < 0 ? -1 : lines.findIndex(([from], i) => i >= first && from === at);
+      if (index < 0) return undefined;
+      const { cursor, older } = newestBuckets(bytes, lines[index] as readonly [number, number]);
+      files[path] = cursor;
+      found.push({ path, index, older });
+    }
+    return { cache: { ...own, mainIds, files }, first, found: found.sort((x, y) => x.index - y.index) };
   } catch {
     return undefined;
   }
 }
 
 /**
- * The buckets of a cursor read by parseOneCursor that its tally was handed without: the quarter hours
+ * The buckets of a cursor read by parseCursors that its tally was handed without: the quarter hours
  * before its newest, as the text they were read as (no brackets), to be written back as they are
  * (cursorLine). The tally is the one the newest went to: a cursor that starts over has another.
  */
@@ -302,11 +320,12 @@ export interface StoredCache {
    */
   unchangedLines(): (path: string, cursor: Cursor) => Uint8Array | undefined;
   /**
-   * The cursor of `path` alone (parseOneCursor), for a refresh that moves no other: with the lines of the
+   * The cursors of `paths` alone (parseCursors), for a refresh that moves no other: with the lines of the
    * version that follows, the other cursor lines copied as read from the file read again (none when the
-   * version read is gone). Undefined when the body does not hold the version the summary came from.
+   * version read is gone), then the cursors added to the cache since, in that order. Undefined when the
+   * body does not hold the version the summary came from.
    */
-  cursorOf(path: string): { readonly cache: SessionCache; nextLines(): BodyLine[] | undefined } | undefined;
+  cursorsOf(paths: readonly string[]): { readonly cache: SessionCache; nextLines(): BodyLine[] | undefined } | undefined;
   /** Where saveCache puts the version derived from this one. */
   readonly next: NextSlot;
 }
@@ -334,22 +353,33 @@ export async function loadCache(path: string, configDir: string, sessionId: stri
       return file.next;
     },
     cache: () => cache() ?? emptyCache(configDir, sessionId),
-    cursorOf: (path) => {
+    cursorsOf: (paths) => {
       const body = summary && file.bodyBytes();
-      const one = body && parseOneCursor(body, path);
-      if (!one) return undefined;
+      const read = body && parseCursors(body, paths);
+      if (!read) return undefined;
       return {
-        cache: one.cache,
+        cache: read.cache,
         nextLines() {
           // Read again into the buffer the id lines are views of: the same version, the same bytes.
           const again = body.again();
           if (!again) return undefined;
-          const moved = one.cache.files[path];
           const { bytes, lines } = again;
-          // The cursor lines around the moved one as two views of what was read, not one a line (a
+          const { files } = read.cache;
+          // The cursor lines between the moved ones as views of what was read, one a run, not one a line (a
           // session's sub-agent files pile up: ~40 lines a session on the large bench home after 70 appends).
           const run = (from: number, to: number) => (from < to ? [bytes.subarray((lines[from] as readonly [number, number])[0], (lines[to - 1] as readonly [number, number])[1])] : []);
-          return [...sessionHead(one.cache), ...run(one.first, one.index), ...(moved ? [cursorLine(path, moved, one.older)] : []), ...run(one.index + 1, lines.length)];
+          const next: BodyLine[] = sessionHead(read.cache);
+          let from = read.first;
+          for (const { path, index, older } of read.found) {
+            next.push(...run(from, index));
+            const moved = files[path];
+            if (moved) next.push(cursorLine(path, moved, older));
+            from = index + 1;
+          }
+          next.push(...run(from, lines.length));
+          const asRead = new Set(paths);
+          for (const [path, cursor] of Object.entries(files)) if (!asRead.has(path)) next.push(JSON.stringify([path, cursor]));
+          return next;
         },
       };
     },

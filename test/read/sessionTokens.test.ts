@@ -13,7 +13,7 @@ import * as v from "valibot";
 import { type TestHome, makeHome } from "../helpers/home.ts";
 import { naiveTotals } from "../helpers/oracle.ts";
 import { linesOf } from "../helpers/cacheFile.ts";
-import { assistantLine, metadataLines, response, taskResultLine } from "../helpers/rows.ts";
+import { assistantLine, metadataLines, rateLimitLine, response, taskResultLine } from "../helpers/rows.ts";
 
 const SID = "6c045c5b-5fc4-4b18-a0a0-b9d0dc9e1a30";
 const CWD = "/home/dev/code/work/s2";
@@ -38,6 +38,11 @@ const newestParts = (path: string): any[] =>
     .filter((slot) => existsSync(slot))
     .map(cacheParts)
     .sort((a, b) => b[0].gen - a[0].gen)[0] as any[];
+/** The newer of a cache's two slots. */
+const newestSlot = (path: string): string => {
+  const gen = newestParts(path)[0].gen;
+  return slotPaths(path).find((slot) => existsSync(slot) && JSON.parse(readFileSync(slot, "utf8").split("\n")[0] as string).gen === gen) as string;
+};
 /** A cache slot as ccpulse frames one: a head with its generation (1, the first) and the hashes of the summary and cursor lines. */
 const framed = (summary: unknown, cursors: SessionCache, head: Record<string, unknown> = {}): string => {
   const [second, body] = [JSON.stringify(summary), cacheLines(cursors).map((line) => (typeof line === "string" ? line : Buffer.from(line).toString()))];
@@ -362,7 +367,7 @@ function rehash(slot: string, line: string, replacement: string): void {
   writeFileSync(slot, `${[JSON.stringify({ ...JSON.parse(head), bodyHash: linesHash(lines) }), summary, ...lines].join("\n")}\n`);
 }
 
-describe("a refresh in which only the transcript grew (no usage report asked for)", () => {
+describe("a refresh that reads only the cursors of the files that changed (no usage report asked for)", () => {
   /** A session with two sub-agent files, read once in full; `quick` reads it as compact does without a usage field. */
   const withSubagents = async () => {
     const s = setup();
@@ -416,16 +421,78 @@ describe("a refresh in which only the transcript grew (no usage report asked for
     expect(both.buckets().reduce((sum, bucket) => sum + bucket[7], 0)).toBe(both.tokens.output);
   });
 
-  test("a sub-agent file that grew, a new one or one removed: every cursor is read", async () => {
-    const { transcript, a, subDir, quick } = await withSubagents();
+  test("a sub-agent file that grew and a new one: only their cursors are read, the others' lines copied as read", async () => {
+    const { transcript, cacheFile, a, b, subDir, quick, read } = await withSubagents();
+    // b's cursor doctored (and hashed again): a refresh that parsed it would count the 1000.
+    const [, summary, cursors] = cacheParts(cacheFile);
+    cursors.files[b].tally.tokens.output += 1000;
+    writeFileSync(cacheFile, framed(summary, cursors));
     appendFileSync(a, lines(assistantLine("a2", "ra2", { output: 20 }, { sidechain: true })));
-    appendFileSync(transcript, lines(...response("p2", { output: 2 })));
-    expect((await quick()).tokens.output).toBe(133);
+    expect((await quick()).tokens.output).toBe(131);
     writeFileSync(join(subDir, "agent-c.jsonl"), lines(assistantLine("c1", "rc1", { output: 300 }, { sidechain: true })));
+    appendFileSync(transcript, lines(...response("p2", { output: 2 })));
     expect((await quick()).tokens.output).toBe(433);
-    rmSync(a);
+    expect(newestParts(cacheFile)[2].files[b].tally.tokens.output).toBe(1100);
     appendFileSync(transcript, lines(...response("p3", { output: 4 })));
-    expect((await quick()).tokens.output).toBe(407);
+    expect((await read()).tokens.output).toBe(1437);
+  });
+
+  test("a sub-agent file removed or started over: every cursor is read", async () => {
+    const { transcript, cacheFile, a, b, subDir, quick } = await withSubagents();
+    const c = join(subDir, "agent-c.jsonl");
+    writeFileSync(c, lines(assistantLine("c1", "rc1", { output: 1 }, { sidechain: true })));
+    // b priced as an unknown model: estimated, until b is written anew.
+    appendFileSync(b, lines(assistantLine("b2", "rb2", { output: 2 }, { sidechain: true, model: "claude-unreleased-9" })));
+    appendFileSync(transcript, lines(...response("p2", { output: 3 })));
+    expect(await quick()).toMatchObject({ tokens: { output: 117 }, costEstimated: true });
+    // c's cursor in the newest slot doctored (and hashed again): a refresh that reads every cursor counts the 1000.
+    const [head, summary, cursors] = newestParts(cacheFile);
+    cursors.files[c].tally.tokens.output += 1000;
+    writeFileSync(newestSlot(cacheFile), framed(summary, cursors, { gen: head.gen }));
+    rmSync(a);
+    expect(await quick()).toMatchObject({ tokens: { output: 1107 }, costEstimated: true });
+    writeFileSync(b, lines(assistantLine("b9", "rb9", { output: 5 }, { sidechain: true }), assistantLine("b8", "rb8", { output: 6 }, { sidechain: true })));
+    expect(await quick()).toMatchObject({ tokens: { output: 1016 }, costEstimated: false });
+  });
+
+  test("the same totals as a full read, to the last bit of the cost, as files grow and come: models, estimates, rate-limit hits", async () => {
+    const { home, cacheFile, transcript, a, b, subDir, quick, read } = await withSubagents();
+    const side = (id: string, output: number, model?: string) => assistantLine(id, `r${id}`, { input: 3, cacheWrite: 7, cacheRead: 1234, output }, { sidechain: true, model });
+    // A file no step touches, its cursor doctored (and hashed again): 1000 more once a refresh parses every cursor.
+    const still = join(subDir, "agent-s.jsonl");
+    writeFileSync(still, lines(side("s1", 1)));
+    await read();
+    const [head, summary, cursors] = newestParts(cacheFile);
+    cursors.files[still].tally.tokens.output += 1000;
+    writeFileSync(newestSlot(cacheFile), framed(summary, cursors, { gen: head.gen }));
+    const nested = join(subDir, "workflows", "w1", "agent-n.jsonl");
+    const c = join(subDir, "agent-c.jsonl");
+    const steps: [string, string[], "all cursors read"?][] = [
+      [a, [side("a2", 17)]],
+      // After b by path, with a model of its own: the session's sub-agent model.
+      [c, [side("c1", 30, "claude-sonnet-5-1")]],
+      // Before them by path: its model does not win.
+      [join(subDir, "agent-0.jsonl"), [side("z1", 31, "claude-haiku-4-5")]],
+      // A model the price table does not know: estimated.
+      [b, [side("b2", 40, "claude-unreleased-9")]],
+      [a, [rateLimitLine("2026-11-21T22:00:00.000Z", 1795300000)]],
+      // As new as a's hit, in a file before it by path (but after it in the cache): which file comes first
+      // by path decides, and which file the stored one is in is not stored.
+      [join(subDir, "agent-0.jsonl"), [rateLimitLine("2026-11-21T22:00:00.000Z", 1795309999, "seven_day")], "all cursors read"],
+      [nested, [side("n1", 50, "claude-opus-5-5"), rateLimitLine("2026-11-21T23:00:00.000Z", 1795310000)]],
+      [transcript, response("p2", { input: 1, output: 9 })],
+      [a, [side("a3", 3, "claude-sonnet-5-1")]],
+    ];
+    let doctored = 0;
+    for (const [i, [file, rows, all]] of steps.entries()) {
+      mkdirSync(dirname(file), { recursive: true });
+      appendFileSync(file, lines(...rows));
+      if (all) doctored = 1000;
+      const { buckets: _q, watched: _w, ...quickly } = await quick();
+      const { buckets: _f, watched: _v, ...full } = await readSessionTokens({ configDir: home.claude, sessionId: SID, cwd: CWD, updatedAt: 1 }, join(home.root, `full-${i}`));
+      expect({ ...quickly, tokens: { ...quickly.tokens, output: quickly.tokens.output - doctored } }).toEqual(full);
+    }
+    expect(newestParts(cacheFile)[1].subagents).toMatchObject({ model: "claude-opus-5-5", modelFile: nested, estimated: true, limit: { kind: "five_hour", at: Date.parse("2026-11-21T23:00:00.000Z") } });
   });
 
   test("the ids it adds are kept over several lines, the full ones copied as read: a later replay of any is caught", async () => {
@@ -449,10 +516,9 @@ describe("a refresh in which only the transcript grew (no usage report asked for
   const at = (id: string, q: number, output: number, s = 0) => assistantLine(id, `req_${id}`, { output }, { at: new Date(Date.UTC(2026, 10, 21) + q * 900_000 + s * 1000).toISOString() });
   /** The transcript cursor's buckets in the newest slot of a cache file, and that line's text. */
   const transcriptCursor = (cacheFile: string, transcript: string) => {
-    const parts = newestParts(cacheFile);
-    const slot = slotPaths(cacheFile).find((path) => existsSync(path) && JSON.parse(readFileSync(path, "utf8").split("\n")[0] as string).gen === parts[0].gen) as string;
+    const slot = newestSlot(cacheFile);
     const line = readFileSync(slot, "utf8").split("\n").find((l) => l.startsWith(`[${JSON.stringify(transcript)},`)) as string;
-    return { buckets: parts[2].files[transcript].tally.buckets, line, slot };
+    return { buckets: newestParts(cacheFile)[2].files[transcript].tally.buckets, line, slot };
   };
 
   test("only its newest buckets are parsed: the older ones are written back as the text they were read as", async () => {
@@ -539,10 +605,10 @@ describe("the cache file", () => {
     await read();
     const written = readFileSync(cacheFile, "utf8").trimEnd().split("\n").slice(2);
     const stored = await loadCache(cacheFile, home.claude, SID);
-    expect(stored.cursorOf(`${transcript}x`)).toBeUndefined();
+    expect(stored.cursorsOf([`${transcript}x`])).toBeUndefined();
     // The transcript's line, then a sub-agent's with cursor lines either side of it.
     for (const path of [transcript, agents[1] as string]) {
-      const one = stored.cursorOf(path);
+      const one = stored.cursorsOf([path]);
       expect(Object.keys(one?.cache.files ?? {})).toEqual([path]);
       const cursor = one?.cache.files[path] as Cursor;
       (one as NonNullable<typeof one>).cache.files[path] = { ...cursor, offset: cursor.offset + 1 };
@@ -554,7 +620,7 @@ describe("the cache file", () => {
       expect(next?.findIndex(moved)).toBe(written.findIndex(moved));
       expect(JSON.parse(next?.find(moved) as string)[1].offset).toBe(cursor.offset + 1);
     }
-    const one = stored.cursorOf(transcript);
+    const one = stored.cursorsOf([transcript]);
     writeFileSync(cacheFile, readFileSync(cacheFile, "utf8").replace('"gen":1', '"gen":3'));
     expect(one?.nextLines()).toBeUndefined();
   });
