@@ -296,10 +296,10 @@ const isFileStamp = (stamp: string): boolean => stamp !== "-" && !stamp.startsWi
 /**
  * What refreshChanged needs when only files the cursors follow have changed (the transcript, sub-agent
  * files that grew), and maybe the sub-agent folders (a new file in one): the stored cursors of the files
- * that changed, the sub-agent totals stored with the summary, and the sub-agent files as stamped, in the
- * order of their cursor lines (the watch list holds them so: every watched path stamped as a file but the
- * transcript is a sub-agent cursor's). Undefined when anything else changed (a path appeared or went,
- * the transcript moved to another place), or the summary holds no per-file costs to go on from.
+ * that changed, the sub-agent totals stored with the summary, and the sub-agent files (every watched path
+ * stamped as a file but the transcript: a cursor's stamp is its file's as read). Undefined when anything
+ * else changed (a path appeared or went, the transcript moved to another place), or the stored costs are
+ * not one a sub-agent file.
  */
 function changedAlone(summary: Summary, watched: readonly string[], stored: StoredCache, stats: StatMemo): ChangedAlone | undefined {
   const { transcript, subagents, watch } = summary;
@@ -326,7 +326,7 @@ function changedAlone(summary: Summary, watched: readonly string[], stored: Stor
 interface ChangedAlone {
   readonly transcript: string;
   readonly subagents: SubagentTotals;
-  /** The sub-agent files with a cursor, in the order of their lines (of `subagents.costs`). */
+  /** The sub-agent files with a cursor (`subagents.costs` holds their costs by path as sorted). */
   readonly subFiles: readonly string[];
   /** Those of them whose stamp moved. */
   readonly grown: readonly string[];
@@ -340,10 +340,12 @@ interface ChangedAlone {
  * brought up to date, new sub-agent files read from byte 0, and the other cursor lines copied as they
  * were read, not parsed. The sub-agent totals are the stored ones with the grown files' old tallies
  * taken out and their new ones and the new files' put in: tokens exactly (integers), the cost added up
- * again from the stored per-file costs in cursor order (the same float as a full read). A session's
- * sub-agent files pile up (~60 on the medium bench home, more with every append that runs one), and each
- * refresh parsed all their cursors to add them up again: after a 1 MiB append, in-process, the refreshes
- * of a call took 15.3 → 13.4 ms on a fresh medium bench home when only the transcript grew.
+ * again from the stored per-file costs by path (the same float as a full read), the model and the newest
+ * rate-limit hit chosen by path as refreshTokens chooses them. A session's sub-agent files pile up (~60 on
+ * the medium bench home, more with every append that runs one), and each refresh parsed all their cursors
+ * to add them up again: after a 1 MiB append, in-process, the refreshes of a call took 15.3 → 13.4 ms on a
+ * fresh medium bench home when only the transcript grew (the first version of this, for the transcript
+ * alone); with sub-agent files that grew or came read alone too, SUBAGENT_NUMBERS.
  *
  * Undefined, for a full refresh, when what is stored cannot say it: a sub-agent file gone or started
  * over (replaced, truncated: its old totals are not in the new tally), or a grown file's newest
