@@ -387,18 +387,48 @@ async function refreshChanged(
   if (grown.some((f) => cache.files[f]?.tally !== before.get(f)?.tally)) return undefined;
   const fresh = added.filter((f) => cache.files[f] !== undefined);
 
+  const tallyOf = (f: string) => (cache.files[f] as Cursor).tally;
+  // Most refreshes add rows to the transcript alone: the stored sub-agent totals stand as they are.
+  const next = grown.length + fresh.length === 0 ? subagents : subagentTotalsAfter(subagents, subFiles, fresh, before, tallyOf);
+  if (next === undefined) return undefined;
+  const totals = { ...totalsOf(cache.files[transcript]?.tally, next), transcript };
+  const watch = changed.folders
+    ? [...new Set([primary, transcript, subagentRoot(transcript, owner.sessionId), ...Object.keys(cache.dirs), ...subFiles, ...fresh])]
+    : summary.watch;
+  const nextSummary: Summary = { version: CACHE_VERSION, configDir: owner.configDir, sessionId: owner.sessionId, watch, stamp: stampOf(watch, stats, cache), ...totals, subagents: next };
+  if (dirty || nextSummary.stamp !== summary.stamp || watch !== summary.watch) await saveCache(path, stored, nextSummary, () => read.nextLines());
+  return {
+    ...totals,
+    buckets: () => {
+      throw new Error("usage buckets were not read (startTokenRead without buckets)");
+    },
+    watched: { watch, stamp: nextSummary.stamp },
+  };
+}
+
+/**
+ * The stored sub-agent totals with the grown files' old tallies (`before`) taken out and their new ones
+ * and the new files' (`fresh`) put in; undefined when a new rate-limit hit is exactly as new as the
+ * stored one (which of the two refreshTokens takes depends on their files' order by path, and the
+ * stored one's file is not kept).
+ */
+function subagentTotalsAfter(
+  subagents: SubagentTotals,
+  subFiles: readonly string[],
+  fresh: readonly string[],
+  before: ReadonlyMap<string, { readonly tokens: Tokens; readonly limit?: LimitHit }>,
+  tallyOf: (file: string) => Tally,
+): SubagentTotals | undefined {
   const tokens = { ...subagents.tokens };
+  for (const [f, was] of before) addTokens(addTokens(tokens, was.tokens, -1), tallyOf(f).tokens);
+  for (const f of fresh) addTokens(tokens, tallyOf(f).tokens);
   const sorted = [...subFiles].sort();
   const costOf = new Map(sorted.map((f, i) => [f, subagents.costs[i] as number]));
-  const tallyOf = (f: string) => (cache.files[f] as Cursor).tally;
-  for (const f of grown) addTokens(addTokens(tokens, (before.get(f) as { readonly tokens: Tokens }).tokens, -1), tallyOf(f).tokens);
-  for (const f of fresh) addTokens(tokens, tallyOf(f).tokens);
-  const readNow = [...grown, ...fresh];
+  const readNow = [...before.keys(), ...fresh];
   for (const f of readNow) costOf.set(f, tallyOf(f).costUSD);
   const files = [...sorted, ...fresh].sort();
   const costs = files.map((f) => costOf.get(f) as number);
-  // The new hits by path, as refreshTokens takes them: the first file's of two as new. One as new as the
-  // stored hit could come before or after it.
+  // The new hits by path, as refreshTokens takes them: the first file's of two as new.
   const hits = files.filter((f) => readNow.includes(f)).flatMap((f) => {
     const hit = tallyOf(f).limit;
     return hit === undefined || hit === before.get(f)?.limit ? [] : [hit];
@@ -415,20 +445,7 @@ async function refreshChanged(
     // The last file by path that names one, as refreshTokens sorts them.
     if (t.model !== undefined && (modelFile === undefined || f >= modelFile)) [model, modelFile] = [t.model, f];
   }
-  const next: SubagentTotals = { tokens, costUSD: costSum(costs), estimated, model, limit, costs, modelFile };
-  const totals = { ...totalsOf(cache.files[transcript]?.tally, next), transcript };
-  const watch = changed.folders
-    ? [...new Set([primary, transcript, subagentRoot(transcript, owner.sessionId), ...Object.keys(cache.dirs), ...subFiles, ...fresh])]
-    : summary.watch;
-  const nextSummary: Summary = { version: CACHE_VERSION, configDir: owner.configDir, sessionId: owner.sessionId, watch, stamp: stampOf(watch, stats, cache), ...totals, subagents: next };
-  if (dirty || nextSummary.stamp !== summary.stamp || watch !== summary.watch) await saveCache(path, stored, nextSummary, () => read.nextLines());
-  return {
-    ...totals,
-    buckets: () => {
-      throw new Error("usage buckets were not read (startTokenRead without buckets)");
-    },
-    watched: { watch, stamp: nextSummary.stamp },
-  };
+  return { tokens, costUSD: costSum(costs), estimated, model, limit, costs, modelFile };
 }
 
 /**
