@@ -88,14 +88,13 @@ export async function answerFor(
   if (!inputs.settled || call.env === undefined) return undefined;
   const paths: [string, number][] = [];
   // The binary too: another build may print another answer.
-  // ~700 paths on the large bench home, in the interpreter: the cheapest test first in each condition.
   for (const path of [process.execPath, ...inputs.paths]) {
     const known = inputs.stats?.mtimeOf(path);
     const mtime = known === null ? MISSING_MTIME : (known ?? fingerprint(path));
     const missing = mtime === MISSING_MTIME;
-    if (missing && inputs.present.has(path)) return undefined;
+    if (inputs.present.has(path) && missing) return undefined;
     // /proc times are when the kernel made the entry, not when the process changed.
-    if (!missing && mtime >= call.startedAt - RACY_MS - COARSE_MS && !path.startsWith("/proc/")) {
+    if (!missing && !path.startsWith("/proc/") && mtime >= call.startedAt - RACY_MS - COARSE_MS) {
       const margin = mtime % 1000 === 0 && (await onWholeSecond(path)) ? COARSE_MS + RACY_MS : RACY_MS;
       if (mtime >= call.startedAt - margin) return undefined;
     }
