@@ -122,34 +122,18 @@ const asciiJson = (head: AnswerHead): string => `{${Object.entries(head).map(([k
 const FIRST_LINE_PATHS = 8;
 
 /**
- * The file replay.ts reads: a head line (asciiJson), then the paths in lines of 8, 16, 32, …: the 8 most
- * recently changed first, newest first, then the others in the order given. A path that changed just
- * before this call is the one most likely to change before the next (a live transcript, a probe), so a
- * miss is mostly found in the first line, before the rest is parsed; a replay checks every line either
- * way. Only the first line is sorted: sorting all the paths, with a comparator run in the interpreter,
- * was most of the ~1.8 ms this took for the large bench home's ~700 paths.
+ * The file replay.ts reads: a head line (asciiJson), then the paths in lines of 8, 16, 32, …, the most
+ * recently changed first (missing ones last). A path that changed just before this call is the one most
+ * likely to change before the next (a live transcript, a probe), so a miss is mostly found in the first
+ * line, before the rest is parsed; a replay checks every line either way.
  */
 export function answerText(answer: Answer): string {
   const { paths, ...rest } = answer;
-  const first = newest(paths, FIRST_LINE_PATHS);
-  const chosen = new Set(first);
-  const ordered = [...first, ...paths.filter((path) => !chosen.has(path))];
+  const rank = ([, mtime]: readonly [string, number]) => (mtime === MISSING_MTIME ? -1 : mtime);
+  const newestFirst = paths.toSorted((a, b) => rank(b) - rank(a));
   const lines = [asciiJson({ ...rest, pathCount: paths.length })];
-  for (let at = 0, size = FIRST_LINE_PATHS; at < ordered.length; at += size, size *= 2) lines.push(escapeNonAscii(JSON.stringify(ordered.slice(at, at + size))));
+  for (let at = 0, size = FIRST_LINE_PATHS; at < newestFirst.length; at += size, size *= 2) lines.push(escapeNonAscii(JSON.stringify(newestFirst.slice(at, at + size))));
   return `${lines.join("\n")}\n`;
-}
-
-/** The `count` most recently changed of `paths` (a missing one as the oldest), newest first, in one pass; of two as new, the first given. */
-function newest<T extends readonly [string, number]>(paths: readonly T[], count: number): T[] {
-  const rank = ([, mtime]: T) => (mtime === MISSING_MTIME ? -1 : mtime);
-  const top: T[] = [];
-  for (const path of paths) {
-    let at = top.length;
-    while (at > 0 && rank(top[at - 1] as T) < rank(path)) at--;
-    if (at < count) top.splice(at, 0, path);
-    if (top.length > count) top.pop();
-  }
-  return top;
 }
 
 // Answers are kept per command line, and tmux window marks put a window id in theirs: without a sweep
