@@ -123,8 +123,8 @@ export interface TokenRead {
 /**
  * The cheap half of a read: load the summary and check its stamp. Callers run these side by side and
  * the refreshes (which may read megabytes) one at a time. Without `buckets` the caller will not ask for
- * SessionTokens.buckets (no usage report follows): a refresh in which only the transcript grew then
- * reads that file's cursor alone, and the result's buckets() throws.
+ * SessionTokens.buckets (no usage report follows): a refresh in which only the files the cursors follow
+ * changed then reads their cursors alone (refreshChanged), and the result's buckets() throws.
  */
 export async function startTokenRead(owner: TranscriptOwner, cacheDir: string, memo?: StatMemo, buckets = true): Promise<TokenRead> {
   if (!SAFE_ID.test(owner.sessionId)) return { current: noTokens(), refresh: async () => noTokens() };
@@ -145,7 +145,7 @@ export async function startTokenRead(owner: TranscriptOwner, cacheDir: string, m
     limit: s.limit,
     watched: { watch: s.watch, stamp: s.stamp },
   });
-  // How each watched path looks now, taken once: the stamp check and the transcript-only refresh compare them.
+  // How each watched path looks now, taken once: the stamp check and changedAlone compare them.
   const watched = summary?.watch[0] === primary ? summary.watch.map((p) => stampOfPath(p, stats)) : undefined;
   if (summary && watched && stillCurrent(summary, owner, watched)) {
     const current = fromSummary({ summary, cache: stored.cache });
@@ -211,19 +211,8 @@ async function refreshTokens(owner: TranscriptOwner, path: string, primary: stri
     dirty = true;
   }
 
-  const subTallies = Object.entries(cache.files).flatMap(([file, c]) => (file === transcript ? [] : [c.tally]));
-  const modelFile = subagents.files.filter((f) => cache.files[f]?.tally.model !== undefined).at(-1);
-  const costs = subagents.files.flatMap((f) => (cache.files[f] ? [cache.files[f].tally.costUSD] : []));
-  const subagentTotals: SubagentTotals = {
-    tokens: sumTokens(subTallies.map((t) => t.tokens)),
-    costUSD: costSum(costs),
-    estimated: subTallies.some((t) => t.estimated),
-    model: modelFile && cache.files[modelFile]?.tally.model,
-    // By path too: of two hits as new, the first file's, whatever order the files came in.
-    limit: subagents.files.reduce<LimitHit | undefined>((newest, f) => newer(cache.files[f]?.tally.limit, newest), undefined),
-    costs,
-    modelFile,
-  };
+  // Every cursor but the transcript's is a sub-agent file's (the others were deleted above).
+  const subagentTotals = subagentTotalsOf(subagents.files.flatMap((f) => (cache.files[f] ? [[f, cache.files[f].tally] as const] : [])));
   const totals = { ...totalsOf(transcript !== undefined ? cache.files[transcript]?.tally : undefined, subagentTotals), transcript };
   let buckets: Bucket[] | undefined;
   const result: SessionTokens = { ...totals, buckets: () => (buckets ??= bucketsOf(cache)) };
@@ -242,6 +231,25 @@ async function refreshTokens(owner: TranscriptOwner, path: string, primary: stri
     await saveCache(path, stored, next, cache);
   }
   return { ...result, watched: { watch, stamp: next.stamp } };
+}
+
+/**
+ * What sub-agent files' tallies add up to, given by path as sorted: whatever order the files came in, the
+ * cost is added up, the model and the newest rate-limit hit (of two as new, the first file's) chosen in
+ * that order, which subagentTotalsAfter follows.
+ */
+function subagentTotalsOf(files: readonly (readonly [string, Tally])[]): SubagentTotals {
+  const named = files.filter(([, t]) => t.model !== undefined).at(-1);
+  const costs = files.map(([, t]) => t.costUSD);
+  return {
+    tokens: sumTokens(files.map(([, t]) => t.tokens)),
+    costUSD: costSum(costs),
+    estimated: files.some(([, t]) => t.estimated),
+    model: named?.[1].model,
+    limit: files.reduce<LimitHit | undefined>((newest, [, t]) => newer(t.limit, newest), undefined),
+    costs,
+    modelFile: named?.[0],
+  };
 }
 
 /** The sub-agent files' cost: each file's, added up by path as sorted (SubagentTotals.costs). */
@@ -305,7 +313,7 @@ function changedAlone(summary: Summary, watched: readonly string[], stored: Stor
   const { transcript, subagents, watch } = summary;
   if (transcript === undefined || subagents === undefined || !stats.of(transcript)?.isFile) return undefined;
   const stamps = summary.stamp.split(" ");
-  if (stamps.length !== watched.length || stamps.length !== watch.length) return undefined;
+  if (stamps.length !== watched.length) return undefined;
   const subFiles: string[] = [];
   const grown: string[] = [];
   let folders = false;

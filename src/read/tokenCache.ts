@@ -41,7 +41,7 @@ export const SessionCacheSchema = lazySchema(() =>
   }),
 );
 /**
- * In memory an id line may be the bytes it was read as (StoredCache.cursorOf), written back only while
+ * In memory an id line may be the bytes it was read as (StoredCache.cursorsOf), written back only while
  * the file still holds the version they were read from.
  */
 export type SessionCache = Omit<v.InferOutput<typeof SessionCacheSchema>, "mainIds"> & { mainIds: Line[] };
@@ -77,7 +77,7 @@ export const SummarySchema = lazySchema(() =>
     // (sessionTokens.ts SessionTokens.buckets).
     limit: v.optional(LimitHitSchema),
     // The totals of the sub-agent files (every file but the transcript), which the totals above add to
-    // the transcript's: a refresh in which only the transcript grew reads its cursor alone.
+    // the transcript's: a refresh that reads only the cursors of the files that changed goes on from them.
     subagents: v.optional(SubagentTotalsSchema),
   }),
 );
@@ -226,7 +226,7 @@ export function parseCursors(body: LinesOf, paths: readonly string[]): CursorsRe
 export interface OlderBuckets {
   readonly tally: Tally;
   /**
-   * A view of the line as read (valid as its id lines are: StoredCache.cursorOf). Not decoded: a string
+   * A view of the line as read (valid as its id lines are: StoredCache.cursorsOf). Not decoded: a string
    * of a month of buckets cost ~35 µs a session, most of it faulting in fresh pages for it.
    */
   readonly bytes: Buffer;
@@ -401,7 +401,7 @@ export async function loadCache(path: string, configDir: string, sessionId: stri
  * totals travel together, so a lost race between writers costs a re-read, never a double count. A
  * failure (full disk, read-only home, a directory in the way) is swallowed: the cache is an optimisation
  * and the answer is already computed. `cache`: all the cursors, or the next version's lines as
- * StoredCache.cursorOf gives them.
+ * StoredCache.cursorsOf gives them.
  */
 export async function saveCache(path: string, stored: StoredCache, summary: Summary, cache: SessionCache | (() => BodyLine[] | undefined), now = Date.now()): Promise<void> {
   const fs = await import("node:fs");
