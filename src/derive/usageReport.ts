@@ -106,7 +106,9 @@ function currentWindow(buckets: readonly Bucket[], blocks: readonly Block[], lim
   let frame: Pick<WindowReport, "start" | "end" | "source" | "usedPercent" | "reportedAt"> | undefined;
   const reported = limits.fiveHour;
   const hit = newestHit(hits, "five_hour", now);
-  const last = blocks.at(-1);
+  // The block holding now: a clock set wrong can stamp replies hours or days ahead, and the block they
+  // open has not begun (it showed as the window, with nothing used and thousands of minutes left).
+  const last = blocks.findLast((b) => b.start <= now);
   if (reported) frame = { start: reported.resetsAt - WINDOW_MS, end: reported.resetsAt, source: "statusline", usedPercent: reported.usedPercent, reportedAt: reported.recordedAt };
   else if (hit) frame = { start: hit.resetsAt - WINDOW_MS, end: hit.resetsAt, source: "limit", usedPercent: 100, reportedAt: hit.at };
   else if (last && now < last.end) frame = { start: last.start, end: last.end, source: "inferred" };

@@ -95,6 +95,18 @@ describe("5-hour windows (ccusage's blocks, half-open)", () => {
     expect(report(b, [], {}, settings(), T("2026-11-21T15:00:00Z")).window).toBeUndefined();
   });
 
+  test("replies stamped ahead of the clock open no window yet: the current one is the block holding now", () => {
+    // 10:30 opens 10:00–15:00; a reply stamped 3 days ahead opens a block of its own, not begun at 12:30.
+    const b = replies(["2026-11-21T10:30:00Z", 600, 0.6], ["2026-11-24T10:30:00Z", 5, 0.005]);
+    const now = T("2026-11-21T12:30:00Z");
+    const r = report(b, [], {}, settings(), now);
+    expect(r.window).toMatchObject({ start: T("2026-11-21T10:00:00Z"), end: T("2026-11-21T15:00:00Z"), source: "inferred" });
+    expect(r.window?.tokens.output).toBe(600);
+    // Past 15:00 nothing runs in a window until the stamped reply's hour comes.
+    expect(report(b, [], {}, settings(), T("2026-11-21T15:30:00Z")).window).toBeUndefined();
+    expect(report(b, [], {}, settings(), T("2026-11-24T10:45:00Z")).window?.start).toBe(T("2026-11-24T10:00:00Z"));
+  });
+
   test("a rate-limit row's reset time wins over the inference; a fresh statusline record over both", () => {
     const b = replies(["2026-11-21T10:30:00Z", 100], ["2026-11-21T12:10:00Z", 50]);
     const now = T("2026-11-21T12:20:00Z");
