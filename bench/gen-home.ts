@@ -170,11 +170,24 @@ function sideQuestion(gen: Generator, s: SessionState, main: Conversation): void
   s.bytes += sink.written;
 }
 
+// A timestamped row every ~7.3 KB on average (measured over a generated home).
+const ROW_BYTES = 7_300;
+
+/**
+ * The step between rows that spreads `bytesLeft` of rows from `clock` to `until`. A fixed step, from
+ * rows taken to average 12 KB, let live sessions run up to 3.5 hours past the epoch (their caches shown
+ * warm for longer than the 1-hour TTL): how far a session's clock gets depends on its mix of rows.
+ */
+const paceTo = (clock: number, until: number, bytesLeft: number): number =>
+  Math.max(5, Math.round(((until - clock) * ROW_BYTES) / Math.max(bytesLeft, ROW_BYTES)));
+
 /**
  * Appends prompts to a session until it has grown by `budget` bytes. Sessions marked `tears` end with
- * half of one more line; the rest of it is written first on the next append.
+ * half of one more line; the rest of it is written first on the next append. Created sessions pass
+ * `until`, where their last row should land: the step is paced again before each prompt, and set back
+ * after, so an append goes on at the session's own pace.
  */
-function writeSession(gen: Generator, s: SessionState, budget: number, mode: "create" | "append", sessionIndex: number): void {
+function writeSession(gen: Generator, s: SessionState, budget: number, mode: "create" | "append", sessionIndex: number, until?: number): void {
   const { rng } = gen;
   const path = join(gen.configDir, s.transcript);
   const sink = FileSink.open(path, mode);
@@ -184,17 +197,20 @@ function writeSession(gen: Generator, s: SessionState, budget: number, mode: "cr
     addTokens(s.tokens, s.torn.tokens);
     s.torn = undefined;
   }
+  const pace = s.cursor.stepMs;
   const main = new Conversation(rng, gen.pool, sink, s.identity, s.cursor, s.tokens, agentRunner(gen, s, () => s.cursor));
   const grown = () => s.bytes - before + sink.written;
   let prompts = 0;
   while (grown() < budget) {
     // Bounds one tool result so a small append stays near its size; a prompt makes up to ~10 calls.
     const cap = Math.max(1_000, Math.min(MAX_RESULT_BYTES, (budget - grown()) / 3));
+    if (until !== undefined) s.cursor.stepMs = paceTo(s.cursor.clock, until, budget - grown());
     main.prompt(cap);
     prompts++;
     if (mode === "create" && prompts === 2 && sessionIndex % 3 === 1) main.nulNext = true;
     if (mode === "create" && prompts === 3 && rng.chance(0.3)) sideQuestion(gen, s, main);
   }
+  if (until !== undefined) s.cursor.stepMs = pace;
   if (mode === "create" && !s.live) main.exitRows();
   if (s.tears) {
     const line = new MemorySink();
@@ -215,8 +231,7 @@ function newSession(gen: Generator, index: number, projectCount: number, live: b
   const round = Math.floor((index % projectCount) / PROJECTS.length);
   const cwd = `/home/dev/code/${name}${round > 0 ? `-${round}` : ""}`;
   const span = rng.int(3_600_000, 8 * 3_600_000);
-  // Rows average ~12 KB, so this spreads the session's rows over its span.
-  const stepMs = Math.max(5, Math.round((span * 12_000) / Math.max(budget, 1)));
+  const stepMs = paceTo(end - span, end, budget);
   return {
     sessionId,
     // One live session was resumed from another directory: its transcript stays in the project dir it
@@ -312,7 +327,7 @@ function generate(opts: Options): State {
     const end = live ? opts.epoch - rng.int(0, 600_000) : opts.epoch - rng.int(3_600_000, 7 * 86_400_000);
     const budget = (opts.bytes * (weights[i] as number)) / weightSum;
     const s = newSession(gen, i, projectCount, live, i, end, budget);
-    writeSession(gen, s, budget, "create", i);
+    writeSession(gen, s, budget, "create", i, end);
     sessions.push(s);
   }
   if (opts.hugeLineMB > 0) sessions.push(hugeLineSession(gen, opts.epoch, opts.hugeLineMB));

@@ -62,6 +62,21 @@ test("the generator's expected.json agrees with the bytes it wrote", () => {
   genHome("--verify", dir);
 });
 
+test("a live session's last reply lands minutes before the epoch, no session's after it", () => {
+  const state = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as { epoch: number; configDir: string; sessions: { transcript: string; live: boolean; cwd: string }[] };
+  const lastReply = (transcript: string): number => {
+    const stamps = [...readFileSync(join(state.configDir, transcript), "utf8").matchAll(/"timestamp":"([^"]+)"/g)].map((m) => Date.parse(m[1] as string));
+    return Math.max(...stamps);
+  };
+  for (const s of state.sessions) {
+    const last = lastReply(s.transcript);
+    // A prompt's rows may run a few minutes past the pace; a fixed step ran live sessions hours past.
+    expect({ cwd: s.cwd, pastEpochUnder20Minutes: last - state.epoch < 20 * 60_000 }).toEqual({ cwd: s.cwd, pastEpochUnder20Minutes: true });
+    // The one-huge-line session is a single prompt; the others ran up to the minutes before the epoch.
+    if (s.live && !s.cwd.endsWith("/huge-log")) expect({ cwd: s.cwd, within30MinutesBefore: state.epoch - last < 30 * 60_000 }).toEqual({ cwd: s.cwd, within30MinutesBefore: true });
+  }
+});
+
 test("ccpulse json reports the generated token totals", async () => {
   expectTotalsMatch(await ccpulseJson());
   // A second call is answered from the offset cache and must not change a number.
