@@ -74,6 +74,7 @@ clean:
 prices:
 	$(BUN) src/derive/prices.gen.ts ../shared/pricing.json
 
-# Numbers only, never pass/fail. BENCH_SCALES=small for a quick run; the large scale needs ~6 GB free.
+# Numbers only, never pass/fail. BENCH_SCALES=small for a quick run; the large scale needs ~6 GB free;
+# huge-line is a home with one 100 MB line, for the memory target.
 bench: dist/ccpulse
 	bash bench/run.sh

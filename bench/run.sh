@@ -3,7 +3,7 @@
 # hello-world (the floor any Bun binary pays) and ccusage where it can run, then prints one Markdown
 # table and saves it with the raw hyperfine JSON in bench/results/<date>-<host>.md.
 #
-#   BENCH_SCALES="small medium large"  which scales to run (default: all three)
+#   BENCH_SCALES="small medium large huge-line"  which scales to run (default: all four)
 #   BENCH_HOMES=bench/homes            where the homes are generated (git-ignored)
 #   BENCH_KEEP_HOMES=1                 keep each home after its scale instead of deleting it
 #   CCUSAGE_VERSION=20.0.24            ccusage release to compare with
@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BUN=$ROOT/node_modules/.bin/bun
-SCALES=${BENCH_SCALES:-small medium large}
+SCALES=${BENCH_SCALES:-small medium large huge-line}
 HOMES=$(mkdir -p "${BENCH_HOMES:-$ROOT/bench/homes}" && cd "${BENCH_HOMES:-$ROOT/bench/homes}" && pwd)
 # 20.0.26 (latest when this was written) has no linux-x64 native package on npm; 20.0.24 has.
 CCUSAGE_VERSION=${CCUSAGE_VERSION:-20.0.24}
@@ -139,8 +139,10 @@ peak_rss() {
 CCPULSE_COMMANDS=("compact --tmux --tokens" "json")
 CCUSAGE_COMMAND="daily --json --offline"
 
+# bench_scale SCALE SESSIONS BYTES LIVE [GEN-HOME ARGS...]
 bench_scale() {
   local scale=$1 sessions=$2 bytes=$3 live=$4
+  shift 4
   local dir=$HOMES/$scale
   if [ "$scale" = large ]; then
     local free
@@ -153,12 +155,13 @@ bench_scale() {
   GENERATED+=("$dir")
   say "$scale: generating $sessions sessions, $bytes bytes, $live live"
   # Epoch now, so the transcripts end where a real home's would: minutes ago for live sessions.
-  "$BUN" "$ROOT/bench/gen-home.ts" --out "$dir" --sessions "$sessions" --live "$live" --bytes "$bytes" --seed 1 --epoch "$(date +%s)000"
+  "$BUN" "$ROOT/bench/gen-home.ts" --out "$dir" --sessions "$sessions" --live "$live" --bytes "$bytes" --seed 1 --epoch "$(date +%s)000" "$@"
   # The generator leaves hundreds of MB of dirty pages; their writeback would land in the timings.
   sync
-  local all live_bytes
-  read -r all live_bytes < <("$BUN" -e "const e = await Bun.file('$dir/expected.json').json(); console.log(e.bytes.all, e.bytes.live)")
-  manifest "{\"kind\":\"scale\",\"scale\":\"$scale\",\"sessions\":$sessions,\"live\":$live,\"bytes\":$all,\"liveBytes\":$live_bytes}"
+  # Counted from what gen-home wrote: --one-huge-line adds a live session of its own.
+  local all live_bytes count live_count
+  read -r all live_bytes count live_count < <("$BUN" -e "const e = await Bun.file('$dir/expected.json').json(); const s = Object.values(e.sessions); console.log(e.bytes.all, e.bytes.live, s.length, s.filter((x) => x.live).length)")
+  manifest "{\"kind\":\"scale\",\"scale\":\"$scale\",\"sessions\":$count,\"live\":$live_count,\"bytes\":$all,\"liveBytes\":$live_bytes}"
   RUN_ENV=(HOME="$dir/home" CLAUDE_CONFIG_DIR="$dir/home/.claude" XDG_CACHE_HOME="$dir/cache")
   local clear_cache="rm -rf $dir/cache/ccpulse" cmd
   # Warm and cold first, while the transcripts hold exactly what gen-home reported. The hello-world
@@ -232,7 +235,9 @@ for scale in $SCALES; do
     small) bench_scale small 5 $((20 << 20)) 2 ;;
     medium) bench_scale medium 50 $((500 << 20)) 8 ;;
     large) bench_scale large 200 $((2 << 30)) 20 ;;
-    *) note "unknown scale '$scale' (small, medium, large)" ;;
+    # The memory target's hard case: one live transcript holding a single 100 MB tool-result line.
+    huge-line) bench_scale huge-line 4 $((4 << 20)) 2 --one-huge-line 100 ;;
+    *) note "unknown scale '$scale' (small, medium, large, huge-line)" ;;
   esac
 done
 
