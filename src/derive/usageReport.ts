@@ -108,10 +108,10 @@ function currentWindow(buckets: readonly Bucket[], blocks: readonly Block[], lim
   const hit = newestHit(hits, "five_hour", now);
   // The block holding now: a clock set wrong can stamp replies hours or days ahead, and the block they
   // open has not begun (it showed as the window, with nothing used and thousands of minutes left).
-  const last = blocks.findLast((b) => b.start <= now);
+  const current = blocks.findLast((b) => b.start <= now);
   if (reported) frame = { start: reported.resetsAt - WINDOW_MS, end: reported.resetsAt, source: "statusline", usedPercent: reported.usedPercent, reportedAt: reported.recordedAt };
   else if (hit) frame = { start: hit.resetsAt - WINDOW_MS, end: hit.resetsAt, source: "limit", usedPercent: 100, reportedAt: hit.at };
-  else if (last && now < last.end) frame = { start: last.start, end: last.end, source: "inferred" };
+  else if (current && now < current.end) frame = { start: current.start, end: current.end, source: "inferred" };
   if (!frame) return undefined;
   const used = usageBetween(buckets, frame.start, Math.min(now, frame.end) + 1);
   const minutes = used.firstAt === undefined ? 0 : Math.max(1, (now - used.firstAt) / 60_000);

@@ -337,6 +337,9 @@ const SPACE = 0x20;
 // one per slot made each write fault in fresh pages.
 const scratch = reusedBuffer();
 
+const isPieces = (line: BodyLine): line is readonly Line[] => Array.isArray(line);
+const byteLength = (piece: Line): number => (typeof piece === "string" ? Buffer.byteLength(piece) : piece.length);
+
 // The longest hash a head can hold: a 64-bit wyhash in base 36.
 const LONGEST_HASH = (2n ** 64n - 1n).toString(36);
 
@@ -359,20 +362,21 @@ export function saveSlot(fs: typeof import("node:fs"), path: string, next: NextS
   const summaryLine = JSON.stringify(summary);
   const summaryHash = hashOf(summaryLine);
   const summaryBytes = Buffer.byteLength(summaryLine);
-  const pieces = (line: BodyLine): readonly Line[] => (typeof line === "string" || line instanceof Uint8Array ? [line] : line);
-  const bodyBytes = body.reduce((sum, line) => pieces(line).reduce((n, piece) => n + (typeof piece === "string" ? Buffer.byteLength(piece) : piece.length), sum) + 1, 0);
+  const bodyBytes = body.reduce((sum, line) => sum + (isPieces(line) ? line.reduce((n, piece) => n + byteLength(piece), 0) : byteLength(line)) + 1, 0);
   const room = Buffer.byteLength(JSON.stringify({ ...head, summaryHash, bodyHash: LONGEST_HASH })) + 1 + summaryBytes + 1;
   // Enough for the padding of any slot file written in place (below) or by rename.
   const bytes = scratch(room + bodyBytes + 2 * reserveFor(room + bodyBytes));
   let end = room;
-  for (const line of body) {
-    for (const piece of pieces(line)) {
-      if (typeof piece === "string") end += bytes.write(piece, end);
-      else {
-        bytes.set(piece, end);
-        end += piece.length;
-      }
+  const put = (piece: Line) => {
+    if (typeof piece === "string") end += bytes.write(piece, end);
+    else {
+      bytes.set(piece, end);
+      end += piece.length;
     }
+  };
+  for (const line of body) {
+    if (isPieces(line)) for (const piece of line) put(piece);
+    else put(line);
     bytes[end++] = NEWLINE;
   }
   const bodyHash = hashOf(bytes.subarray(room, Math.max(room, end - 1)));
