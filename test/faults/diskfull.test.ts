@@ -2,8 +2,9 @@
  * A full disk under the cache: XDG_CACHE_HOME on a small tmpfs, filled up. Each call must still print
  * its answer (exit 0, the same output as with a healthy cache, at most one line on stderr) and leave
  * no broken cache or temp file; once space is freed, the next call writes a valid cache with exact
- * totals. Filled twice: completely (no cache yet), and to within 8 KiB while a cache from before is
- * brought up to date (the write fails partway).
+ * totals. Filled three times: completely (no cache yet), to within 8 KiB while a cache from before is
+ * brought up to date (the write fails partway), and to within 8 KiB while a version too large for the
+ * slot file it goes to is written (the write is refused).
  *
  * The tmpfs is mounted directly when we may (root), else inside `unshare -rm` (a user and mount
  * namespace); with neither the test is skipped and says why. The steps run as one bash script so that
@@ -16,6 +17,7 @@ import { join } from "node:path";
 import { CACHE_VERSION } from "../../src/read/tokenCache.ts";
 import { cacheProblem, newestSummary } from "../helpers/cacheFile.ts";
 import { BINARY, makeHome } from "../helpers/home.ts";
+import { naiveTotals } from "../helpers/oracle.ts";
 import { LiveSession, fourTotals } from "./sessions.ts";
 
 const SIZE = "1m";
@@ -62,6 +64,9 @@ rm -f "$MNT/filler"; step 2-freed
 cat "$APPEND" >> "$TRANSCRIPT"
 fill 8192; step 3-nearly-full-warm
 rm -f "$MNT/filler"; step 4-freed-again
+cat "$GROW" >> "$TRANSCRIPT"
+fill 8192; step 5-nearly-full-growing
+rm -f "$MNT/filler"; step 6-freed-grown
 `;
 
 interface Step {
@@ -95,11 +100,21 @@ describe("faults: a full disk under the cache", () => {
     const before = fourTotals(session.expected());
     const append = join(home.root, "append.jsonl");
     writeFileSync(append, session.nextText(40));
+    // 2,000 more messages: ~21 KB more message ids than the slot file and its room hold.
+    const grow = join(home.root, "grow.jsonl");
+    writeFileSync(grow, session.nextText(2000));
+    const totalsWith = (...parts: string[]) => {
+      const copy = join(home.root, `with-${parts.length}.jsonl`);
+      writeFileSync(copy, [session.transcript, ...parts].map((p) => readFileSync(p, "utf8")).join(""));
+      return fourTotals(naiveTotals([copy]));
+    };
+    const after = totalsWith(append);
+    const grown = totalsWith(append, grow);
     const mnt = join(home.root, "small-cache");
     const out = join(home.root, "steps");
     mkdirSync(mnt);
     mkdirSync(out);
-    const env = { ...home.env, XDG_CACHE_HOME: mnt, MNT: mnt, OUT: out, BIN: BINARY, SIZE, APPEND: append, TRANSCRIPT: session.transcript };
+    const env = { ...home.env, XDG_CACHE_HOME: mnt, MNT: mnt, OUT: out, BIN: BINARY, SIZE, APPEND: append, GROW: grow, TRANSCRIPT: session.transcript };
     const script = join(home.root, "steps.sh");
     writeFileSync(script, SCRIPT);
     let mounted = false;
@@ -119,16 +134,18 @@ describe("faults: a full disk under the cache", () => {
         if (u.exitCode !== 0) Bun.spawnSync(["umount", "-l", mnt]);
       }
     }
-    const after = fourTotals(session.expected());
-    expect(after).not.toEqual(before);
+    expect(fourTotals(session.expected())).toEqual(grown);
+    expect(new Set([JSON.stringify(before), JSON.stringify(after), JSON.stringify(grown)]).size).toBe(3);
 
-    const steps = ["1-full-cold", "2-freed", "3-nearly-full-warm", "4-freed-again"].map((name) => ({ name, ...readStep(join(out, name)) }));
-    const [fullCold, freed, nearlyFull, freedAgain] = steps as [(typeof steps)[number], (typeof steps)[number], (typeof steps)[number], (typeof steps)[number]];
+    const steps = ["1-full-cold", "2-freed", "3-nearly-full-warm", "4-freed-again", "5-nearly-full-growing", "6-freed-grown"].map((name) => ({ name, ...readStep(join(out, name)) }));
+    type Step = (typeof steps)[number];
+    const [fullCold, freed, nearlyFull, freedAgain, nearlyFullGrowing, freedGrown] = steps as [Step, Step, Step, Step, Step, Step];
     expect(fullCold.avail).toBe(0);
     expect(nearlyFull.avail).toBeLessThanOrEqual(8192);
+    expect(nearlyFullGrowing.avail).toBeLessThanOrEqual(8192);
     for (const s of steps) {
       // Every call answers, and answers right, full disk or not.
-      const want = s === fullCold || s === freed ? before : after;
+      const want = s === fullCold || s === freed ? before : s === nearlyFull || s === freedAgain ? after : grown;
       expect({ step: s.name, code: s.json.code, tokens: fourTotals(JSON.parse(s.json.out).sessions[0].tokens) }).toEqual({ step: s.name, code: 0, tokens: want });
       expect({ step: s.name, code: s.compact.code, out: s.compact.out }).toEqual({ step: s.name, code: 0, out: s.compact.want });
       expect(s.compact.want).toMatch(/\d/);
@@ -139,7 +156,7 @@ describe("faults: a full disk under the cache", () => {
     }
     // A full disk stores nothing; freed, the cache is written and its totals are exact.
     expect(fullCold.caches.size).toBe(0);
-    for (const [s, want] of [[freed, before], [freedAgain, after]] as const) {
+    for (const [s, want] of [[freed, before], [freedAgain, after], [freedGrown, grown]] as const) {
       expect(new Set([...s.caches.keys()].map((name) => name.slice(0, 16))).size).toBe(1);
       expect(fourTotals(newestSummary(s.caches.values()).tokens)).toEqual(want);
     }
@@ -147,6 +164,11 @@ describe("faults: a full disk under the cache", () => {
     // new blocks needed) or, where that slot had no room, left as it was, whole.
     const nearly = fourTotals(newestSummary(nearlyFull.caches.values()).tokens);
     expect([before, after]).toContainEqual(nearly);
+    // Too large for the slot file it goes to, and no room for a larger one: both slots hold the versions
+    // they held (spaces after the last line aside). Freed, it is written.
+    const versions = (caches: Map<string, string>) => new Map([...caches].map(([name, text]) => [name, text.trimEnd()]));
+    expect(versions(nearlyFullGrowing.caches)).toEqual(versions(freedAgain.caches));
+    expect(Math.max(...[...freedGrown.caches.values()].map((t) => t.length))).toBeGreaterThan(Math.max(...[...freedAgain.caches.values()].map((t) => t.length)));
     console.log(
       `faults diskfull (${MODE.mode} tmpfs of ${SIZE}): ` +
         steps.map((s) => `${s.name}: ${s.avail} B free, ${s.caches.size} cache of ${[...s.caches.values()].map((t) => t.length).join("")} B, others [${s.others.join(" ")}]`).join("; "),
