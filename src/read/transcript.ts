@@ -132,8 +132,8 @@ export function tailHash(fs: typeof import("node:fs"), fd: number, offset: numbe
 
 // Read into and hashed at once (three times a file a refresh reads): one buffer for all of them. A
 // buffer per hash, with a Buffer.from(buf.buffer, …) view per row in parseUsageLine (not measured
-// apart), cost the call after a 1 MiB append ~120 page faults and ~2 ms in-process (large bench home, 64.5 against 62.4 ms; medium
-// 50.7 against 47.5; 40 and 60 interleaved rounds, slow phase).
+// apart), cost the call after a 1 MiB append ~120 page faults and ~2 ms in-process: large bench
+// home 64.5 against 62.4 ms, medium 50.7 against 47.5 (40 and 60 interleaved rounds, slow phase).
 const tailBuffer = Buffer.alloc(TAIL_BYTES);
 
 // One buffer for every file of a call: a new 8 MiB one per file stayed alive until the next GC, and
