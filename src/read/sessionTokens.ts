@@ -216,7 +216,7 @@ async function refreshTokens(owner: TranscriptOwner, path: string, primary: stri
   const totals = { ...totalsOf(transcript !== undefined ? cache.files[transcript]?.tally : undefined, subagentTotals), transcript };
   let buckets: Bucket[] | undefined;
   const result: SessionTokens = { ...totals, buckets: () => (buckets ??= bucketsOf(cache)) };
-  const watch = [...new Set([primary, ...(transcript !== undefined ? [transcript] : []), ...(subagents.root ? [subagents.root] : []), ...Object.keys(cache.dirs), ...Object.keys(cache.files)])];
+  const watch = watchList(primary, transcript, subagents.root, cache.dirs, Object.keys(cache.files));
   const next: Summary = {
     version: CACHE_VERSION,
     configDir: owner.configDir,
@@ -296,6 +296,14 @@ function advanceTranscript(cache: SessionCache, transcript: string, stats: StatM
   );
   if (idsChanged) cache.mainIds = ids().encode();
   return { moved, ids };
+}
+
+/**
+ * The paths a session's totals depend on, each once, in the order its stamp lists them: where the
+ * transcript should be, where it is, the sub-agent root, the folders below it, then the files read.
+ */
+function watchList(primary: string, transcript: string | undefined, root: string | undefined, dirs: Record<string, number>, files: readonly string[]): string[] {
+  return [...new Set([primary, ...(transcript !== undefined ? [transcript] : []), ...(root !== undefined ? [root] : []), ...Object.keys(dirs), ...files])];
 }
 
 /** A path's stamp (stampOfPath) is a file's: not a folder's (`d<mtime>`) nor a missing path's (`-`). */
@@ -400,9 +408,7 @@ async function refreshChanged(
   const next = grown.length + fresh.length === 0 ? subagents : subagentTotalsAfter(subagents, subFiles, fresh, before, tallyOf);
   if (next === undefined) return undefined;
   const totals = { ...totalsOf(cache.files[transcript]?.tally, next), transcript };
-  const watch = changed.folders
-    ? [...new Set([primary, transcript, subagentRoot(transcript, owner.sessionId), ...Object.keys(cache.dirs), ...subFiles, ...fresh])]
-    : summary.watch;
+  const watch = changed.folders ? watchList(primary, transcript, subagentRoot(transcript, owner.sessionId), cache.dirs, [...subFiles, ...fresh]) : summary.watch;
   const nextSummary: Summary = { version: CACHE_VERSION, configDir: owner.configDir, sessionId: owner.sessionId, watch, stamp: stampOf(watch, stats, cache), ...totals, subagents: next };
   if (dirty || nextSummary.stamp !== summary.stamp || watch !== summary.watch) await saveCache(path, stored, nextSummary, () => read.nextLines());
   return {
@@ -437,7 +443,8 @@ function subagentTotalsAfter(
   const files = [...sorted, ...fresh].sort();
   const costs = files.map((f) => costOf.get(f) as number);
   // The new hits by path, as refreshTokens takes them: the first file's of two as new.
-  const hits = files.filter((f) => readNow.includes(f)).flatMap((f) => {
+  const isRead = new Set(readNow);
+  const hits = files.filter((f) => isRead.has(f)).flatMap((f) => {
     const hit = tallyOf(f).limit;
     return hit === undefined || hit === before.get(f)?.limit ? [] : [hit];
   });

@@ -206,7 +206,7 @@ export function parseCursors(body: LinesOf, paths: readonly string[]): CursorsRe
     const found: { path: string; index: number; older?: OlderBuckets }[] = [];
     for (const path of paths) {
       const at = bytes.indexOf(`[${JSON.stringify(path)},`, start);
-      const index = at < 0 ? -1 : lines.findIndex(([from], i) => i >= first && from === at);
+      const index = at < 0 ? -1 : lineStartingAt(lines, first, at);
       if (index < 0) return undefined;
       const { cursor, older } = newestBuckets(bytes, lines[index] as readonly [number, number]);
       files[path] = cursor;
@@ -216,6 +216,18 @@ export function parseCursors(body: LinesOf, paths: readonly string[]): CursorsRe
   } catch {
     return undefined;
   }
+}
+
+/** The index of the line from `first` on that starts at byte `at`, or -1: lines are in byte order. */
+function lineStartingAt(lines: LinesOf["lines"], first: number, at: number): number {
+  let lo = first;
+  let hi = lines.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((lines[mid] as readonly [number, number])[0] < at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < lines.length && (lines[lo] as readonly [number, number])[0] === at ? lo : -1;
 }
 
 /**
