@@ -120,23 +120,28 @@ const scales = entries.filter((e): e is ScaleEntry => e.kind === "scale");
 const notes = entries.filter((e): e is NoteEntry => e.kind === "note").map((e) => e.text);
 
 const header = [
-  "| scale | command | warm ms | after-append ms | cold ms | cold GB/s | warm ÷ hello | after-append ÷ hello | cold ÷ hello | peak RSS warm MiB | peak RSS cold MiB |",
-  "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+  "| scale | command | warm ms | after-append ms | cold ms | cold GB/s | warm ÷ hello | after-append ÷ hello | after-append ÷ bare hello | cold ÷ hello | peak RSS warm MiB | peak RSS cold MiB |",
+  "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
 ];
 const startupMs = medianMs("-|ccpulse|--version|warm");
 const rows: string[] = [
-  `| — | Bun hello-world (\`console.log("hi")\`, same build flags) | ${ms(helloMs)} | — | — | — | 1.0× | — | — | ${mib(helloRss)} | — |`,
-  `| — | \`ccpulse --version\` (start-up only, reads no files) | ${ms(startupMs)} | — | — | — | ${ratio(startupMs, helloMs)} | — | — | ${mib(rss.get("-|ccpulse|--version|warm"))} | — |`,
+  `| — | Bun hello-world (\`console.log("hi")\`, same build flags) | ${ms(helloMs)} | — | — | — | 1.0× | — | — | — | ${mib(helloRss)} | — |`,
+  `| — | \`ccpulse --version\` (start-up only, reads no files) | ${ms(startupMs)} | — | — | — | ${ratio(startupMs, helloMs)} | — | — | — | ${mib(rss.get("-|ccpulse|--version|warm"))} | — |`,
 ];
 for (const s of scales) {
   const commands = [...new Set(entries.filter((e): e is TimeEntry => e.kind === "time" && e.scale === s.scale && e.tool !== "hello").map((e) => `${e.tool}|${e.command}`))];
   // Each scale's ratios are to the hello-world measured with it (run.sh), else to the first one: the
-  // after-append ratios to the one timed in batches alternating with the after-append calls.
+  // after-append ratios to the one timed in batches alternating with the after-append calls, after the
+  // same append step (to a scratch home), and to the one timed there without it (bare).
   const scaleHello = medianMs(`${s.scale}|hello|hi|warm`);
   const appendHello = medianMs(`${s.scale}|hello|hi|append`);
+  const bareHello = medianMs(`${s.scale}|hello|hi|append-bare`);
   const hello = scaleHello ?? helloMs;
   if (scaleHello !== undefined || appendHello !== undefined) {
-    rows.push(`| ${s.scale} | Bun hello-world, in batches alternating with the warm calls and with the after-append ones | ${ms(scaleHello)} | ${ms(appendHello)} | — | — | 1.0× | ${appendHello === undefined ? "—" : "1.0×"} | — | — | — |`);
+    rows.push(`| ${s.scale} | Bun hello-world, in batches alternating with the warm calls and with the after-append ones (there after the same append step) | ${ms(scaleHello)} | ${ms(appendHello)} | — | — | 1.0× | ${appendHello === undefined ? "—" : "1.0×"} | — | — | — | — |`);
+  }
+  if (bareHello !== undefined) {
+    rows.push(`| ${s.scale} | Bun hello-world, in the after-append batches without the append step (bare) | — | ${ms(bareHello)} | — | — | — | — | 1.0× | — | — | — |`);
   }
   for (const tc of commands) {
     const [tool, command] = tc.split("|") as [string, string];
@@ -150,7 +155,7 @@ for (const s of scales) {
     const bytesRead = tool === "ccusage" || command === "json" ? s.bytes : s.liveBytes;
     const label = `${s.scale} (${s.sessions} sessions, ${size(s.bytes)}, ${s.live} live = ${size(s.liveBytes)})`;
     rows.push(
-      `| ${label} | \`${tool} ${command}\` | ${ms(warm)} | ${ms(append)} | ${ms(cold)} | ${gbps(bytesRead, cold)} | ${ratio(warm, hello)} | ${ratio(append, appendHello ?? hello)} | ${ratio(cold, hello)} | ${mib(rss.get(key("warm")))} | ${mib(rss.get(key("cold")) ?? (tool === "ccusage" ? rss.get(key("warm")) : undefined))} |`,
+      `| ${label} | \`${tool} ${command}\` | ${ms(warm)} | ${ms(append)} | ${ms(cold)} | ${gbps(bytesRead, cold)} | ${ratio(warm, hello)} | ${ratio(append, appendHello ?? hello)} | ${ratio(append, bareHello)} | ${ratio(cold, hello)} | ${mib(rss.get(key("warm")))} | ${mib(rss.get(key("cold")) ?? (tool === "ccusage" ? rss.get(key("warm")) : undefined))} |`,
     );
   }
 }
@@ -170,7 +175,9 @@ const summary = [
   "`/usr/bin/time -v`. Ratios are to the hello-world measured with the same scale. It and the warm calls are timed in",
   "alternating batches (run.sh: WARM_BATCHES of WARM_BATCH_RUNS runs each), and so are it and the after-append calls",
   "(APPEND_BATCHES of APPEND_BATCH_RUNS), each command's batches merged into one sample, so the VM's drift between",
-  "hyperfine runs falls on all of them alike; the after-append ratios are to the hello-world of the after-append batches.",
+  "hyperfine runs falls on all of them alike. The after-append ratios are to the hello-world of the after-append batches, timed",
+  "after the same append step (made to a scratch home with as many live sessions), which leaves the CPU's caches cold for",
+  "whatever runs next; *bare*: to the hello-world timed there back to back with itself, as the ratio was until 2026-12-05.",
   "",
   table,
   ...(notes.length > 0 ? ["", ...notes.map((n) => `- ${n}`)] : []),

@@ -47,30 +47,35 @@ test("a command's batches are merged: median over all their runs, ratio to the h
   const cells = row?.split("|").map((c) => c.trim());
   expect(cells?.[3]).toBe("7.00"); // warm ms
   expect(cells?.[7]).toBe("1.2×"); // 7 / 6
-  expect(report).toContain("| Bun hello-world, in batches alternating with the warm calls and with the after-append ones | 6.00 |");
+  expect(report).toContain("| Bun hello-world, in batches alternating with the warm calls and with the after-append ones (there after the same append step) | 6.00 |");
   // The raw JSON keeps every run of both batches.
   const raw = JSON.parse(report.slice(report.indexOf("```json\n") + 8, report.lastIndexOf("\n```")));
   expect(raw["small · ccpulse compact --tmux --tokens · warm"].results[0].times).toEqual([0.005, 0.005, 0.009, 0.009]);
 });
 
-test("the after-append ratio is to the hello-world timed alongside the after-append batches; the warm ratio to the warm batches' one", async () => {
+test("the after-append ratio is to the hello-world timed alongside the after-append batches (and to the bare one beside it); the warm ratio to the warm batches' one", async () => {
   const time = (tool: string, command: string, mode: string, file: string) => JSON.stringify({ kind: "time", scale: "small", tool, command, mode, file });
   const manifest = [
     JSON.stringify({ kind: "machine", date: "2026-12-05T00:00:00Z", host: "test" }),
     JSON.stringify({ kind: "scale", scale: "small", sessions: 5, live: 2, bytes: 1000, liveBytes: 100 }),
     // The warm batches in a fast phase (hello-world 5 ms, warm call 6), the after-append ones in a slow
-    // one (hello-world 10 and 12 ms: median 11; the call 30 and 36: median 33).
+    // one (hello-world after the append step 10 and 12 ms: median 11; without it 7 and 9: median 8; the
+    // call 30 and 36: median 33).
     time("hello", "hi", "warm", hyperfine("w-hello", [0.005, 0.005])),
     time("ccpulse", "compact --tmux --tokens", "warm", hyperfine("w-compact", [0.006, 0.006])),
+    time("hello", "hi", "append-bare", hyperfine("a-bare-1", [0.007, 0.007])),
     time("hello", "hi", "append", hyperfine("a-hello-1", [0.01, 0.01])),
     time("ccpulse", "compact --tmux --tokens", "append", hyperfine("a-compact-1", [0.03, 0.03])),
+    time("hello", "hi", "append-bare", hyperfine("a-bare-2", [0.009, 0.009])),
     time("hello", "hi", "append", hyperfine("a-hello-2", [0.012, 0.012])),
     time("ccpulse", "compact --tmux --tokens", "append", hyperfine("a-compact-2", [0.036, 0.036])),
   ];
   const report = reportOf("append", manifest);
   const cells = (needle: string) => report.split("\n").find((line) => line.includes(needle))?.split("|").map((c) => c.trim());
   const call = cells("`ccpulse compact --tmux --tokens`");
-  expect([call?.[3], call?.[4], call?.[7], call?.[8]]).toEqual(["6.00", "33.0", "1.2×", "3.0×"]); // 6 / 5 and 33 / 11, not 33 / 5
+  expect([call?.[3], call?.[4], call?.[7], call?.[8], call?.[9]]).toEqual(["6.00", "33.0", "1.2×", "3.0×", "4.1×"]); // 6 / 5, 33 / 11 (not 33 / 5), 33 / 8
   const hello = cells("Bun hello-world, in batches alternating");
   expect([hello?.[3], hello?.[4]]).toEqual(["5.00", "11.0"]);
+  const bare = cells("without the append step (bare)");
+  expect([bare?.[3], bare?.[4], bare?.[9]]).toEqual(["—", "8.00", "1.0×"]);
 });
