@@ -78,16 +78,13 @@ export async function takeSnapshot(env: Env, options: SnapshotOptions): Promise<
   const unique = uniqueSessions(candidates);
   const stats = new StatMemo(await import("node:fs"));
   if (inputs) inputs.stats = stats;
-  const reads = await Promise.all(
-    unique.map((s) =>
-      options.tokens && s.sessionId !== undefined ? startTokenRead({ configDir: s.configDir, sessionId: s.sessionId, cwd: s.cwd, updatedAt: s.updatedAt }, cache, stats, options.usage ?? true) : undefined,
-    ),
-  );
   const sessions: Session[] = [];
-  // Refreshes one at a time: a cold read holds an 8 MiB buffer, and reading side by side only
-  // multiplies peak memory (the parsing is single-threaded JS either way).
-  for (const [i, s] of unique.entries()) {
-    const read = reads[i];
+  // One session at a time, its cache loaded and then brought up to date: a cold read holds an 8 MiB
+  // buffer, and reading side by side only multiplies peak memory (the parsing is single-threaded JS
+  // either way); and the refresh then finds the cache it loaded still in the buffer it was read into
+  // (read/framedFile.ts), where loaded side by side each one was read again.
+  for (const s of unique) {
+    const read = options.tokens && s.sessionId !== undefined ? await startTokenRead({ configDir: s.configDir, sessionId: s.sessionId, cwd: s.cwd, updatedAt: s.updatedAt }, cache, stats, options.usage ?? true) : undefined;
     const { lastReply, watched, stale, ...tokens } = read === undefined ? noTokens() : (read.current ?? (await read.refresh()));
     if (inputs) {
       inputs.add(...(watched?.watch ?? []));

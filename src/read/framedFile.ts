@@ -78,9 +78,12 @@ export function lineRanges(bytes: Uint8Array, start: number, end: number): [numb
 // each on the medium bench home, both slots of 8 sessions), where a call needs the summaries and the
 // bodies of the sessions it refreshes: on this VM every fresh page costs ~10 µs.
 const readBuffer = reusedBuffer();
+// Counts the reads into readBuffer: the bytes of a read not followed by another are still there.
+let reads = 0;
 
 /** The regular file at `path`, in readBuffer (good until the next read); undefined when missing or not one. */
 function readWhole(fs: typeof import("node:fs"), path: string): Buffer | undefined {
+  reads++;
   const bytes = readRegularFile(fs, path, readBuffer);
   return typeof bytes === "string" ? undefined : bytes;
 }
@@ -149,6 +152,18 @@ function bodyOfVersion(bytes: Buffer, headLine: string, head: FrameHashes, known
   return bytes.toString("utf8", 0, layout.headEnd) === headLine && bodyHolds(bytes, layout, head) ? bodyLinesOf(bytes, layout, known) : undefined;
 }
 
+/**
+ * Whether the file at `path` still starts with `headLine`, from its first bytes only; undefined when
+ * they do not hold a whole first line (a head longer than HEAD_BYTES). A head names its version's
+ * generation and the hashes of the lines below it, so another version has another head.
+ */
+function startsWith(fs: typeof import("node:fs"), path: string, headLine: string): boolean | undefined {
+  const bytes = readRegularFile(fs, path, () => headBuffer);
+  if (typeof bytes === "string" || bytes === undefined) return false;
+  const end = bytes.indexOf(NEWLINE);
+  return end < 0 ? undefined : bytes.toString("utf8", 0, end) === headLine;
+}
+
 /** The head a first line holds, when it is one of `schema`'s that `belongs`. */
 function headOf<H>(line: string, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): H | undefined {
   try {
@@ -210,13 +225,26 @@ export async function loadFramed<H extends FrameHashes>(path: string, schema: v.
 
 function framedFile<H extends FrameHashes>(fs: typeof import("node:fs"), path: string, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): FramedFile<H> {
   const bytes = readWhole(fs, path);
+  const read = reads;
   const reading: Reading<H> = bytes ? readingOf(bytes, schema, belongs) : nothingRead;
-  const bodyBytes = (known?: LinesOf): BodyBytes | undefined => {
-    if (reading.head === undefined || !reading.bodyHolds) return undefined;
+  // The body as the read numbered `at` left it in readBuffer, and how to have it again. While no other
+  // file has been read into the buffer since, those bytes (hashed when read) are still there, and only
+  // the file's head is read to see that it still holds this version; otherwise the file is read again
+  // and its body hashed. A session refreshed after an append read its cache three times, and hashed
+  // its body each time: loaded, then for the cursors it moves, then to copy the rest into the next
+  // version.
+  const held = (at: number, from: Buffer | undefined, known?: LinesOf): BodyBytes | undefined => {
+    const head = reading.head as H;
+    if (reads === at && from) {
+      const same = startsWith(fs, path, reading.headLine);
+      if (same !== undefined) return same ? withAgain(known ?? bodyLinesOf(from, layoutOf(from)), at) : undefined;
+    }
     const again = readWhole(fs, path);
-    const body = again && bodyOfVersion(again, reading.headLine, reading.head, known);
-    return body && { ...body, again: () => bodyBytes(body) };
+    const body = again && bodyOfVersion(again, reading.headLine, head, known);
+    return body && withAgain(body, reads);
   };
+  const withAgain = (body: LinesOf, at: number): BodyBytes => ({ ...body, again: () => held(at, body.bytes, body) });
+  const bodyBytes = (): BodyBytes | undefined => (reading.head === undefined || !reading.bodyHolds ? undefined : held(read, bytes));
   let lines: readonly string[] | undefined;
   const bodyLines = () => (lines ??= decoded(bodyBytes()));
   return {

@@ -121,8 +121,7 @@ export interface TokenRead {
 }
 
 /**
- * The cheap half of a read: load the summary and check its stamp. Callers run these side by side and
- * the refreshes (which may read megabytes) one at a time. Without `buckets` the caller will not ask for
+ * The cheap half of a read: load the summary and check its stamp. Without `buckets` the caller will not ask for
  * SessionTokens.buckets (no usage report follows): a refresh in which only the files the cursors follow
  * changed then reads their cursors alone (refreshChanged), and the result's buckets() throws.
  */

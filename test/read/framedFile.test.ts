@@ -73,7 +73,30 @@ describe("a body of several lines", () => {
   test("read again only while the body still hashes as the head says: a body changed under the same head reads as none", async () => {
     const { path, file } = await load(text);
     writeFileSync(path, text.replace('"n":2', '"n":3'));
+    // Another framed file read since: this one's bytes are no longer in the buffer, so it is read again.
+    await load(text);
     expect(file.bodyLines()).toBeUndefined();
+  });
+
+  test("while no other file has been read since, the body is the one read (and hashed) with the head, as long as the file still starts with that head", async () => {
+    const { path, file } = await load(text);
+    writeFileSync(path, text.replace('"n":2', '"n":3'));
+    expect(file.bodyLines()).toEqual(body);
+    const other = await load(text);
+    writeFileSync(other.path, `${framedLines({ owner: "me" }, { total: 4 }, body).join("\n")}\n`);
+    expect(other.file.bodyLines()).toBeUndefined();
+  });
+
+  test("the bytes to copy a version from: read again after another file's read, else the ones held, and none once the file holds another version", async () => {
+    const { path, file } = await load(text);
+    const first = file.bodyBytes();
+    const again = first?.again();
+    expect(again?.lines).toEqual(first?.lines);
+    await load(`${framedLines({ owner: "me" }, { total: 9 }, ["x", "y", "z", "w"]).join("\n")}\n`);
+    const reread = again?.again();
+    expect(reread?.lines.map(([a, b]) => reread.bytes.toString("utf8", a, b))).toEqual(body);
+    writeFileSync(path, `${framedLines({ owner: "me" }, { total: 4 }, body).join("\n")}\n`);
+    expect(reread?.again()).toBeUndefined();
   });
 
   test("hashed as the bytes written, the lines joined by newlines: one line hashes as the line itself", () => {
