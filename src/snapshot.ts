@@ -79,7 +79,7 @@ export async function takeSnapshot(env: Env, options: SnapshotOptions): Promise<
   const stats = new StatMemo(await import("node:fs"));
   if (inputs) inputs.stats = stats;
   const sessions: Session[] = [];
-  // One session at a time, its cache loaded and then brought up to date: a cold read holds an 8 MiB
+  // One session at a time, its cache loaded and then brought up to date: a cold read holds a read
   // buffer, and reading side by side only multiplies peak memory (the parsing is single-threaded JS
   // either way); and the refresh then finds the cache it loaded still in the buffer it was read into
   // (read/framedFile.ts), where loaded side by side each one was read again.

@@ -32,7 +32,7 @@ export const frameHashEntries = () => ({ summaryHash: v.string(), bodyHash: v.st
 export interface FramedFile<H> {
   readonly head?: H;
   summary<T>(): T | undefined;
-  /** The body's lines as bytes: read again from the file, and only while it still holds this version. */
+  /** The body's lines as bytes, as read or read again (see framedFile), and only while the file still holds this version. */
   bodyBytes(): BodyBytes | undefined;
   /** The body's lines, decoded (as bodyBytes). */
   bodyLines(): readonly string[] | undefined;
@@ -216,8 +216,9 @@ const oneLine = <T>(lines: readonly string[] | undefined): T | undefined => (lin
  * as absent.
  *
  * Read synchronously (a call that gets here has node:fs loaded) into a shared buffer: the head and the
- * summary are decoded at once, the body only when asked for, from a second read that must find the
- * same head and a body that still hashes as it says (a file rewritten in between reads as no body).
+ * summary are decoded at once, the body only when asked for, and only while the file still starts with
+ * the same head: from the bytes read, when nothing has been read into the buffer since, else from a
+ * second read whose body must still hash as the head says (a file rewritten in between reads as no body).
  */
 export async function loadFramed<H extends FrameHashes>(path: string, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): Promise<FramedFile<H>> {
   return framedFile(await import("node:fs"), path, schema, belongs);

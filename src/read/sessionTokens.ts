@@ -121,9 +121,9 @@ export interface TokenRead {
 }
 
 /**
- * The cheap half of a read: load the summary and check its stamp. Without `buckets` the caller will not ask for
- * SessionTokens.buckets (no usage report follows): a refresh in which only the files the cursors follow
- * changed then reads their cursors alone (refreshChanged), and the result's buckets() throws.
+ * The cheap half of a read: load the summary and check its stamp. Without `buckets` the caller will not
+ * ask for SessionTokens.buckets (no usage report follows): a refresh in which only the files the cursors
+ * follow changed then reads their cursors alone (refreshChanged), and the result's buckets() throws.
  */
 export async function startTokenRead(owner: TranscriptOwner, cacheDir: string, memo?: StatMemo, buckets = true): Promise<TokenRead> {
   if (!SAFE_ID.test(owner.sessionId)) return { current: noTokens(), refresh: async () => noTokens() };
