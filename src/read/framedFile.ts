@@ -158,10 +158,8 @@ function bodyOfVersion(bytes: Buffer, headLine: string, head: FrameHashes, known
  * generation and the hashes of the lines below it, so another version has another head.
  */
 function startsWith(fs: typeof import("node:fs"), path: string, headLine: string): boolean | undefined {
-  const bytes = readRegularFile(fs, path, () => headBuffer);
-  if (typeof bytes === "string" || bytes === undefined) return false;
-  const end = bytes.indexOf(NEWLINE);
-  return end < 0 ? undefined : bytes.toString("utf8", 0, end) === headLine;
+  const line = firstLine(fs, path);
+  return line === null ? undefined : line === headLine;
 }
 
 /** The head a first line holds, when it is one of `schema`'s that `belongs`. */
@@ -185,15 +183,21 @@ const headBuffer = Buffer.alloc(HEAD_BYTES);
  * a head that fails it sends the choice to the other slot. So valibot, ~50 µs a head here, is not run.
  */
 function generationOf<H extends { gen: number }>(fs: typeof import("node:fs"), path: string, belongs: (head: H) => boolean): number | undefined {
-  const bytes = readRegularFile(fs, path, () => headBuffer);
-  if (typeof bytes === "string" || bytes === undefined) return undefined;
-  const end = bytes.indexOf(NEWLINE);
+  const line = firstLine(fs, path);
   try {
-    const head = end < 0 ? undefined : JSON.parse(bytes.toString("utf8", 0, end));
+    const head = typeof line === "string" ? JSON.parse(line) : undefined;
     return typeof head === "object" && head !== null && Number.isSafeInteger(head.gen) && belongs(head) ? head.gen : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The first line of the file at `path`, from its first HEAD_BYTES; null when they hold no whole line, undefined when it is missing or not a file. */
+function firstLine(fs: typeof import("node:fs"), path: string): string | null | undefined {
+  const bytes = readRegularFile(fs, path, () => headBuffer);
+  if (typeof bytes === "string" || bytes === undefined) return undefined;
+  const end = bytes.indexOf(NEWLINE);
+  return end < 0 ? null : bytes.toString("utf8", 0, end);
 }
 
 const parseJson = <T>(text: string | undefined): T | undefined => {
@@ -369,6 +373,13 @@ const scratch = reusedBuffer();
 const isPieces = (line: BodyLine): line is readonly Line[] => Array.isArray(line);
 const byteLength = (piece: Line): number => (typeof piece === "string" ? Buffer.byteLength(piece) : piece.length);
 
+/** Puts `piece` into `bytes` at `at`; returns where it ends. */
+function putPiece(bytes: Buffer, piece: Line, at: number): number {
+  if (typeof piece === "string") return at + bytes.write(piece, at);
+  bytes.set(piece, at);
+  return at + piece.length;
+}
+
 // The longest hash a head can hold: a 64-bit wyhash in base 36.
 const LONGEST_HASH = (2n ** 64n - 1n).toString(36);
 
@@ -404,13 +415,8 @@ export function saveSlot(fs: typeof import("node:fs"), path: string, next: NextS
   const bytes = scratch(room + bodyBytes + 2 * reserveFor(room + bodyBytes));
   let end = room;
   for (const line of body) {
-    for (const piece of isPieces(line) ? line : [line]) {
-      if (typeof piece === "string") end += bytes.write(piece, end);
-      else {
-        bytes.set(piece, end);
-        end += piece.length;
-      }
-    }
+    if (isPieces(line)) for (const piece of line) end = putPiece(bytes, piece, end);
+    else end = putPiece(bytes, line, end);
     bytes[end++] = NEWLINE;
   }
   const bodyHash = hashOf(bytes.subarray(room, Math.max(room, end - 1)));
