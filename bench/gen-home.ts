@@ -4,7 +4,8 @@
  * with the token totals a correct reader must report.
  *
  *   bun bench/gen-home.ts --out DIR --sessions N --live L --bytes T [--seed S] [--epoch MS] [--one-huge-line MB]
- *   bun bench/gen-home.ts --append BYTES --out DIR     appends rows to the live sessions, updates expected.json
+ *   bun bench/gen-home.ts --append BYTES --out DIR     appends about BYTES of rows (sub-agent files included), shared
+ *                                                      by the live sessions; updates expected.json
  *   bun bench/gen-home.ts --verify DIR                 re-derives every total from the bytes on disk
  *   bun bench/gen-home.ts --kill DIR                   ends the sleepers
  *
@@ -181,6 +182,10 @@ const ROW_BYTES = 7_300;
 const paceTo = (clock: number, until: number, bytesLeft: number): number =>
   Math.max(5, Math.round(((until - clock) * ROW_BYTES) / Math.max(bytesLeft, ROW_BYTES)));
 
+// What a turn writes on average once it is told to end: ending each turn only when the budget was
+// spent, a 1 MiB append to the large bench home's 20 live sessions wrote ~16 KB a session over it.
+const TURN_END_BYTES = 16_000;
+
 /**
  * Appends prompts to a session until it has grown by `budget` bytes. Sessions marked `tears` end with
  * half of one more line; the rest of it is written first on the next append. Created sessions pass
@@ -200,12 +205,13 @@ function writeSession(gen: Generator, s: SessionState, budget: number, mode: "cr
   const pace = s.cursor.stepMs;
   const main = new Conversation(rng, gen.pool, sink, s.identity, s.cursor, s.tokens, agentRunner(gen, s, () => s.cursor));
   const grown = () => s.bytes - before + sink.written;
+  const left = () => budget - grown() - TURN_END_BYTES;
   let prompts = 0;
-  while (grown() < budget) {
+  while (grown() < budget && (prompts === 0 || left() > 0)) {
     // Bounds one tool result so a small append stays near its size; a prompt makes up to ~10 calls.
     const cap = Math.max(1_000, Math.min(MAX_RESULT_BYTES, (budget - grown()) / 3));
     if (until !== undefined) s.cursor.stepMs = paceTo(s.cursor.clock, until, budget - grown());
-    main.prompt(cap);
+    main.prompt(cap, left);
     prompts++;
     if (mode === "create" && prompts === 2 && sessionIndex % 3 === 1) main.nulNext = true;
     if (mode === "create" && prompts === 3 && rng.chance(0.3)) sideQuestion(gen, s, main);

@@ -432,9 +432,12 @@ export class Conversation {
 
   /**
    * One human prompt and the agentic loop it starts: API calls, tool calls and results, until a
-   * final answer. `cap` bounds the size of any one tool result, so `--append` stays near its budget.
+   * final answer. `cap` bounds the size of any one tool result, and the turn ends at the next call
+   * once `budgetLeft()` is spent, so `--append` stays near its budget: a turn of up to 10 calls (and
+   * the Agent runs among them) made a 1 MiB append to the large bench home's 20 live sessions write
+   * 2.3-2.8 MiB, ~52 KB each asked.
    */
-  prompt(cap: number): void {
+  prompt(cap: number, budgetLeft: () => number = () => Number.POSITIVE_INFINITY): void {
     const rng = this.rng;
     const first = this.cursor.promptIndex === 0;
     this.cursor.promptIndex++;
@@ -462,10 +465,11 @@ export class Conversation {
         this.userPrompt("[Request interrupted by user]", promptId);
         return;
       }
+      const last = call === calls || budgetLeft() <= 0;
       const blocks: Block[] = [];
       if (rng.chance(0.4)) blocks.push(this.thinkingBlock());
-      if (rng.chance(0.6) || call === calls) blocks.push(this.textBlock());
-      if (call === calls) {
+      if (rng.chance(0.6) || last) blocks.push(this.textBlock());
+      if (last) {
         this.respond(blocks, `"end_turn"`, this.nextUsage(fresh, rng.int(20, 1500)), ref);
         messages++;
         break;
@@ -500,7 +504,10 @@ export class Conversation {
     this.respond([this.textBlock()], `"end_turn"`, this.nextUsage(40, this.rng.int(20, 300)), answerRef);
   }
 
-  /** A sub-agent's run: a prompt, a few tool calls, a final answer. Returns its last usage. */
+  /**
+   * A sub-agent's run: a prompt, a few tool calls, a final answer. Returns its last usage. Its answer
+   * comes at the next call once its file holds `cap` bytes (the size its parent's tool results are held to).
+   */
   runAsAgent(prompt: string, cap: number): Usage {
     const rng = this.rng;
     this.userPrompt(prompt, rng.uuid());
@@ -510,7 +517,7 @@ export class Conversation {
     for (let call = 1; call <= calls; call++) {
       const ref = rng.uuid();
       this.apiRequest(ref);
-      if (call === calls) {
+      if (call === calls || this.sink.written >= cap) {
         last = this.nextUsage(fresh, rng.int(100, 900));
         this.respond([this.textBlock()], `"end_turn"`, last, ref);
         break;

@@ -7,7 +7,7 @@
  * stale probes. Build the binary first (`make build`; `make test` does).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -89,4 +89,26 @@ test("ccpulse json follows appended rows", async () => {
     expectTotalsMatch(await ccpulseJson());
   }
   genHome("--verify", dir);
+});
+
+test("--append BYTES writes about BYTES of transcript, however many live sessions share it", () => {
+  // Ten live sessions, 20 KB each of a 200 KB append: less than one turn of ~10 tool calls. Each turn
+  // ran to its end, and such an append wrote 3-4.6 times what was asked.
+  const many = mkdtempSync(join(tmpdir(), "ccpulse-genhome-append-"));
+  try {
+    genHome("--out", many, "--sessions", "10", "--live", "10", "--bytes", "2M", "--seed", "append");
+    const transcriptBytes = (): number =>
+      readdirSync(join(many, "home", ".claude", "projects"), { recursive: true, encoding: "utf8" })
+        .filter((p) => p.endsWith(".jsonl"))
+        .reduce((sum, p) => sum + statSync(join(many, "home", ".claude", "projects", p)).size, 0);
+    for (let round = 0; round < 3; round++) {
+      const before = transcriptBytes();
+      genHome("--append", String(200 << 10), "--out", many);
+      const ratio = (transcriptBytes() - before) / (200 << 10);
+      expect({ round, nearAsked: ratio > 0.5 && ratio < 1.5 }).toEqual({ round, nearAsked: true });
+    }
+  } finally {
+    genHome("--kill", many);
+    rmSync(many, { recursive: true, force: true });
+  }
 });
