@@ -38,6 +38,7 @@ export class MessageIds {
   private readonly stored: readonly Line[];
   private added = new Float64Array(64);
   private addedCount = 0;
+  private lastAdded?: string;
   /** Every id, sorted for lookups: made on the first has() after an add(). */
   private sorted?: Float64Array;
 
@@ -62,7 +63,10 @@ export class MessageIds {
     return this.stored.reduce((sum, line) => sum + bytesOf(line).length / 8, 0) + this.addedCount;
   }
 
+  /** Claude Code writes a reply as one row per content block, each with its id: an id added twice in a row is kept once. */
   add(id: string): void {
+    if (id === this.lastAdded) return;
+    this.lastAdded = id;
     if (this.addedCount === this.added.length) {
       const grown = new Float64Array(this.added.length * 2);
       grown.set(this.added);

@@ -18,6 +18,14 @@ describe("MessageIds", () => {
     expect(ids.size).toBe(3);
   });
 
+  test("an id added again right after itself (a reply's rows, one per content block) is kept once; again later, twice", () => {
+    const ids = MessageIds.empty();
+    for (const id of ["msg_a", "msg_a", "msg_a", "msg_b", "msg_b", "msg_a"]) ids.add(id);
+    expect(ids.size).toBe(3);
+    expect(Buffer.from(encoded(ids)[0] as string, "base64").length).toBe(3 * 8);
+    expect([ids.has("msg_a"), ids.has("msg_b"), ids.has("msg_c")]).toEqual([true, true, false]);
+  });
+
   test("survives encode and decode, past its first growth", () => {
     const ids = MessageIds.empty();
     for (let i = 0; i < 1000; i++) ids.add(msgId(i));

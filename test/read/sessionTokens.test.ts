@@ -500,13 +500,13 @@ describe("a refresh that reads only the cursors of the files that changed (no us
     const main = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => assistantLine(`q${from + i}`, `rq${from + i}`, { output: 1 }));
     appendFileSync(transcript, lines(...main(0, IDS_PER_LINE + 10)));
     expect((await quick()).tokens.output).toBe(111 + IDS_PER_LINE + 10);
-    // p1's three rows and these: a full line of ids and 13.
+    // p1's id (its three rows share it) and these: a full line of ids and 11.
     const fullLine = newestParts(cacheFile)[2].mainIds[0];
     appendFileSync(transcript, lines(...main(IDS_PER_LINE + 10, 2 * IDS_PER_LINE + 5)));
     expect((await quick()).tokens.output).toBe(111 + 2 * IDS_PER_LINE + 5);
     const ids = newestParts(cacheFile)[2].mainIds;
     expect(ids[0]).toBe(fullLine);
-    expect(ids.map((line: string) => line.length)).toEqual([(IDS_PER_LINE * 32) / 3, (IDS_PER_LINE * 32) / 3, Buffer.alloc((3 + 5) * 8).toString("base64").length]);
+    expect(ids.map((line: string) => line.length)).toEqual([(IDS_PER_LINE * 32) / 3, (IDS_PER_LINE * 32) / 3, Buffer.alloc((1 + 5) * 8).toString("base64").length]);
     const replays = [0, IDS_PER_LINE - 1, IDS_PER_LINE + 20, 2 * IDS_PER_LINE + 4].map((i) => assistantLine(`q${i}`, `again${i}`, { output: 1000 }, { sidechain: true }));
     writeFileSync(join(subDir, "agent-r.jsonl"), lines(...replays, assistantLine("s1", "rs1", { output: 7 }, { sidechain: true })));
     expect((await read()).tokens.output).toBe(111 + 2 * IDS_PER_LINE + 5 + 7);
