@@ -131,36 +131,49 @@ const SYNTHETIC_MODEL = "<synthetic>";
  * id or requestId is present but empty is skipped. `isReplay` says a sidechain row repeats a message of
  * the parent transcript (a /btw side question replays them with another requestId): counted once, there.
  */
-export function addRow(tally: Tally, row: UsageRow, isReplay: (messageId: string) => boolean = () => false): void {
+export function addRow(tally: Tally, row: UsageRow, isReplay?: (messageId: string) => boolean): void {
   if (row.limit && (tally.limit === undefined || row.limit.at >= tally.limit.at)) tally.limit = row.limit;
   if (row.model === SYNTHETIC_MODEL) return;
   if (row.messageId === "" || row.requestId === "") return;
-  if (row.sidechain && row.messageId !== undefined && isReplay(row.messageId)) return;
+  if (row.sidechain && row.messageId !== undefined && isReplay?.(row.messageId)) return;
   if (row.model) tally.model = row.model;
   if (row.estimated) tally.estimated = true;
   if (!row.sidechain && row.at !== undefined) tally.last = { at: row.at, ttl: row.cacheTtl };
-  const at = row.at === undefined ? undefined : isoUtcMs(row.at);
-  const count = (tokens: Tokens, costUSD: number, when: number | null | undefined, sign: 1 | -1) => {
-    addTokens(tally.tokens, tokens, sign);
-    tally.costUSD += sign * costUSD;
-    if (when !== undefined && when !== null) addToBuckets(tally.buckets, when, tokens, costUSD, sign);
-  };
   if (row.messageId === undefined) {
-    count(row.tokens, row.costUSD, at, 1);
+    countMessage(tally, row.tokens, row.costUSD, timeOf(row), 1);
     return;
   }
   const key = `${row.messageId}\u0000${row.requestId ?? ""}`;
-  const seen = tally.recent.find((entry) => entry[0] === key);
+  // Newest first: a reply's rows (one per content block) come one after another. A loop, not find() and
+  // a closure: this runs once per assistant row, in the interpreter on every call after an append.
+  const { recent } = tally;
+  let seen: (typeof recent)[number] | undefined;
+  for (let i = recent.length - 1; i >= 0; i--) {
+    if (recent[i]?.[0] === key) {
+      seen = recent[i];
+      break;
+    }
+  }
   if (seen) {
     if (tokenCount(row.tokens) <= tokenCount(seen[1])) return;
     // The message keeps the time it was first counted at: rows of one reply are seconds apart.
-    count(seen[1], seen[2], seen[3], -1);
-    count(row.tokens, row.costUSD, seen[3], 1);
+    countMessage(tally, seen[1], seen[2], seen[3], -1);
+    countMessage(tally, row.tokens, row.costUSD, seen[3], 1);
     seen[1] = { ...row.tokens };
     seen[2] = row.costUSD;
     return;
   }
-  count(row.tokens, row.costUSD, at, 1);
-  tally.recent.push([key, { ...row.tokens }, row.costUSD, at ?? null]);
-  if (tally.recent.length > RECENT_KEYS) tally.recent.shift();
+  const at = timeOf(row);
+  countMessage(tally, row.tokens, row.costUSD, at, 1);
+  recent.push([key, { ...row.tokens }, row.costUSD, at ?? null]);
+  if (recent.length > RECENT_KEYS) recent.shift();
+}
+
+const timeOf = (row: UsageRow): number | undefined => (row.at === undefined ? undefined : isoUtcMs(row.at));
+
+/** Adds (sign 1) or takes out (-1) one message's tokens and cost, and its quarter hour's when it has a time. */
+function countMessage(tally: Tally, tokens: Tokens, costUSD: number, when: number | null | undefined, sign: 1 | -1): void {
+  addTokens(tally.tokens, tokens, sign);
+  tally.costUSD += sign * costUSD;
+  if (when !== undefined && when !== null) addToBuckets(tally.buckets, when, tokens, costUSD, sign);
 }
