@@ -48,7 +48,9 @@ export async function takeSnapshot(env: Env, options: SnapshotOptions): Promise<
   // Every await is a round trip through Bun's I/O threads: start the independent ones together.
   const domainRead = ownPidDomain();
   const dirs = await configDirs(env);
-  const files = (await Promise.all(dirs.map(probeFiles))).flat();
+  // Not flat(): a process's first compiles that builtin (~0.3 ms).
+  const files: ProbeFile[] = [];
+  for (const listed of await Promise.all(dirs.map(probeFiles))) files.push(...listed);
   const domain = await domainRead;
   const found = (await Promise.all(files.map((file) => inspect(file, domain)))).filter((f) => f !== undefined);
   if (inputs) {

@@ -16,8 +16,13 @@ import { templateUses } from "../render/template.ts";
 const GLYPH_FLAG: FlagSpec = { pattern: GLYPH, valueName: "glyph", help: "" };
 const STYLE_FLAG: FlagSpec = { pattern: TMUX_STYLE, valueName: "tmux style", help: "" };
 
-const perState = (spec: FlagSpec, prefix: string, what: string) =>
-  Object.fromEntries(STATES.map((s) => [`${prefix}-${s}`, { ...spec, help: `${what} for ${s} sessions` }]));
+// A loop, not Object.fromEntries: this runs as the pipeline's chunk loads, and a process's first
+// fromEntries compiles that builtin (~0.4 ms).
+const perState = (spec: FlagSpec, prefix: string, what: string): Record<string, FlagSpec> => {
+  const flags: Record<string, FlagSpec> = {};
+  for (const s of STATES) flags[`${prefix}-${s}`] = { ...spec, help: `${what} for ${s} sessions` };
+  return flags;
+};
 
 export const compact: Command = {
   name: "compact",

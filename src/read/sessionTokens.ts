@@ -439,10 +439,12 @@ function subagentTotalsAfter(
   const costs = files.map((f) => costOf.get(f) as number);
   // The new hits by path, as refreshTokens takes them: the first file's of two as new.
   const isRead = new Set(readNow);
-  const hits = files.filter((f) => isRead.has(f)).flatMap((f) => {
-    const hit = tallyOf(f).limit;
-    return hit === undefined || hit === before.get(f)?.limit ? [] : [hit];
-  });
+  // A loop, not flatMap: a process's first flatMap compiles that builtin (~0.3 ms).
+  const hits: LimitHit[] = [];
+  for (const f of files) {
+    const hit = isRead.has(f) ? tallyOf(f).limit : undefined;
+    if (hit !== undefined && hit !== before.get(f)?.limit) hits.push(hit);
+  }
   if (hits.some((hit) => hit.at === subagents.limit?.at)) return undefined;
   const limit = newer(
     hits.reduce<LimitHit | undefined>((newest, hit) => newer(hit, newest), undefined),

@@ -270,7 +270,9 @@ function newestBuckets(bytes: Buffer, [start, end]: readonly [number, number]): 
   const last = key < 0 || key >= end || bytes[open + 1] !== OPEN_BRACKET ? -1 : bytes.indexOf("]]", open);
   if (last < 0 || last >= end) return whole();
   const [, cursor] = JSON.parse(bytes.toString("utf8", start, open + 1) + bytes.toString("utf8", last + 1, end)) as [string, Cursor];
-  const keepFrom = Math.min(...cursor.tally.recent.flatMap(([, , , at]) => (at === null ? [] : [quarterOf(at)])));
+  // A loop, not Math.min(...flatMap()): a process's first flatMap compiles that builtin (~0.3 ms).
+  let keepFrom = Number.POSITIVE_INFINITY;
+  for (const [, , , at] of cursor.tally.recent) if (at !== null) keepFrom = Math.min(keepFrom, quarterOf(at));
   let from = bytes.lastIndexOf(OPEN_BRACKET, last);
   let lastQuarter: number | undefined;
   while (from > open + 1) {

@@ -41,25 +41,34 @@ export type LazyFields = Readonly<Record<string, () => readonly Segment[]>>;
 export function renderTemplate(template: string, fields: LazyFields): Segment[] {
   // Literal text splits into its leading spaces, its words and its trailing spaces, so that the spaces
   // next to an empty field go with it: "{a} | {b}" with no a is "| b", not " | b".
-  const resolved: Resolved[] = parseTemplate(template).flatMap((p): Resolved[] => {
-    if ("field" in p) return [{ segments: Object.hasOwn(fields, p.field) ? (fields[p.field] as () => readonly Segment[])() : [] }];
+  // A loop, not flatMap: the status bar's calls that miss their stored answer use no other, and a
+  // process's first flatMap compiles that builtin (~0.3 ms).
+  const resolved: Resolved[] = [];
+  for (const p of parseTemplate(template)) {
+    if ("field" in p) {
+      resolved.push({ segments: Object.hasOwn(fields, p.field) ? (fields[p.field] as () => readonly Segment[])() : [] });
+      continue;
+    }
     const m = /^(\s*)([\s\S]*?)(\s*)$/.exec(p.text) as RegExpExecArray;
     const [, lead, core, trail] = m as unknown as [string, string, string, string];
-    return [...(lead ? [{ space: lead }] : []), ...(core ? [{ segments: [{ text: core }] }] : []), ...(trail ? [{ space: trail }] : [])];
-  });
+    if (lead) resolved.push({ space: lead });
+    if (core) resolved.push({ segments: [{ text: core }] });
+    if (trail) resolved.push({ space: trail });
+  }
   const shown = (r: Resolved) => "segments" in r && r.segments.length > 0;
   const out: Segment[] = [];
   let space: string | undefined;
-  resolved.forEach((r, i) => {
+  for (let i = 0; i < resolved.length; i++) {
+    const r = resolved[i] as Resolved;
     if ("space" in r) {
       // Spaces only between two things shown, and once.
       if (out.length > 0 && space === undefined && resolved.slice(i + 1).some(shown)) space = r.space;
-      return;
+      continue;
     }
-    if (r.segments.length === 0) return;
+    if (r.segments.length === 0) continue;
     if (space !== undefined) out.push({ text: space });
     space = undefined;
     out.push(...r.segments);
-  });
+  }
   return out;
 }
