@@ -1,5 +1,3 @@
-import * as fs from "node:fs";
-
 /**
  * Replaces a file atomically: a temp file in the same dir, then rename. Concurrent writers each rename
  * a complete file, so a reader sees one whole version or another, never a mix. Missing dirs are made
@@ -8,7 +6,7 @@ import * as fs from "node:fs";
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   // node:fs only on write paths: importing it costs ~2–3 ms, which a warm status call must not pay.
-  writeFileAtomicWith(fs, path, data);
+  writeFileAtomicWith(await import("node:fs"), path, data);
 }
 
 /** writeFileAtomic with the node:fs the caller has loaded: synchronous, so `data` may be a buffer the caller reuses. */
@@ -52,6 +50,7 @@ export async function removeAbandonedTemps(dir: string, now = Date.now()): Promi
 
 /** Removes the entries of `dir` that `stale` picks (folders with what they hold); one gone already, or not ours to remove, is passed over. */
 export async function removeEntries(dir: string, stale: (fs: typeof import("node:fs"), name: string, path: string) => boolean): Promise<void> {
+  const fs = await import("node:fs");
   let names: string[];
   try {
     names = fs.readdirSync(dir);

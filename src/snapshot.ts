@@ -15,7 +15,6 @@ import type { UsageChoices } from "./read/config.ts";
 import { readUsage } from "./read/usageLedger.ts";
 import { loadZone } from "./read/zone.ts";
 import type { Inputs } from "./replay/record.ts";
-import * as fs from "node:fs";
 
 export interface Snapshot {
   readonly generatedAt: number;
@@ -79,7 +78,7 @@ export async function takeSnapshot(env: Env, options: SnapshotOptions): Promise<
   }));
   const cache = cacheDir(env);
   const unique = uniqueSessions(candidates);
-  const stats = new StatMemo(fs);
+  const stats = new StatMemo(await import("node:fs"));
   if (inputs) inputs.stats = stats;
   const sessions: Session[] = [];
   // One session at a time, its cache loaded and then brought up to date: a cold read holds a read

@@ -2,7 +2,6 @@ import { writeFileAtomic } from "../atomicWrite.ts";
 import { configDirs } from "../discover/configDirs.ts";
 import { type Settings, isOurs, withStatusline, withoutStatusline } from "../settings.ts";
 import type { Command } from "./command.ts";
-import * as fs from "node:fs";
 
 export const setup: Command = {
   name: "setup",
@@ -15,6 +14,7 @@ export const setup: Command = {
   positionals: ["statusline"],
   quietOnError: false,
   async run(args, env) {
+    const fs = await import("node:fs");
     const dir = (args.flags.get("config-dir") as string | undefined) ?? (await configDirs(env))[0] ?? `${env.HOME}/.claude`;
     const path = `${dir}/settings.json`;
     let text = "";

@@ -1,5 +1,4 @@
 import { type Env, homeDir } from "../env.ts";
-import * as fs from "node:fs";
 
 /**
  * The Claude config dirs to watch. CLAUDE_CONFIG_DIR is a comma-separated list (as ccusage reads it);
@@ -28,6 +27,7 @@ function stripTrailingSlash(dir: string): string {
 }
 
 export async function isDirectory(path: string): Promise<boolean> {
+  const fs = await import("node:fs");
   try {
     return fs.statSync(path).isDirectory();
   } catch {

@@ -1,5 +1,3 @@
-import * as fs from "node:fs";
-
 /** A probe file `<configDir>/sessions/<pid>.json`, found by name only. */
 export interface ProbeFile {
   readonly configDir: string;
@@ -15,6 +13,7 @@ export async function probeFiles(configDir: string): Promise<ProbeFile[]> {
   // node:fs, not Bun.Glob: a call that gets here (its stored answer did not hold) loads node:fs anyway, to
   // store its new answer or to read tokens, while Bun.Glob's first scan cost ~1.7 ms in a compiled
   // binary (0.3 ms for readdirSync of 18 entries).
+  const fs = await import("node:fs");
   const dir = `${configDir}/sessions`;
   const found: ProbeFile[] = [];
   try {

@@ -2,7 +2,6 @@ import * as v from "valibot";
 import { count } from "../schemas.ts";
 import { writeFileAtomicWith } from "../atomicWrite.ts";
 import { readRegularFile, reusedBuffer } from "./smallFile.ts";
-import * as fs from "node:fs";
 
 /** wyhash of a line (as text or as its bytes), as the head of a framed file records it. */
 export const hashOf = (line: string | Uint8Array): string => Bun.hash.wyhash(line).toString(36);
@@ -226,7 +225,7 @@ const oneLine = <T>(lines: readonly string[] | undefined): T | undefined => (lin
  * second read whose body must still hash as the head says (a file rewritten in between reads as no body).
  */
 export async function loadFramed<H extends FrameHashes>(path: string, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): Promise<FramedFile<H>> {
-  return framedFile(fs, path, schema, belongs);
+  return framedFile(await import("node:fs"), path, schema, belongs);
 }
 
 function framedFile<H extends FrameHashes>(fs: typeof import("node:fs"), path: string, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): FramedFile<H> {
@@ -315,6 +314,7 @@ export async function loadSlots<H extends FrameHashes & { gen: number }>(
   schema: v.GenericSchema<unknown, H>,
   belongs: (head: H) => boolean,
 ): Promise<SlottedFile<H>> {
+  const fs = await import("node:fs");
   const paths = slotPaths(path);
   const choice = (slot: 0 | 1, file: FramedFile<H>) => ({ file, next: file.head === undefined ? { slot: 0 as const, gen: 1 } : { slot: slot === 0 ? (1 as const) : (0 as const), gen: file.head.gen + 1 } });
   const choose = () => {

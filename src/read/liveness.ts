@@ -1,5 +1,4 @@
 import { readSmallFile } from "./smallFile.ts";
-import * as fs from "node:fs";
 
 /**
  * Liveness as Claude Code judges it (format doc §1.6): same pid namespace, the pid exists, and field 22
@@ -35,6 +34,7 @@ const PROC_STAT_BYTES = 4096;
 
 /** `linux:<machine-id>:pid:[<ns inode>]`, the value Claude Code writes as pidDomain on Linux. */
 export async function ownPidDomain(): Promise<string> {
+  const fs = await import("node:fs");
   const machineId = await readSmallFile("/etc/machine-id", 4096);
   let ns = "";
   try {

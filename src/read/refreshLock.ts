@@ -1,7 +1,6 @@
 import { removeAbandonedTemps } from "../atomicWrite.ts";
 import { processInfo } from "./liveness.ts";
 import { readSmallFile } from "./smallFile.ts";
-import * as fs from "node:fs";
 
 /**
  * Single flight for rebuilding one session's cache: a lock file `<cache>.lock` holding the owner's pid
@@ -21,6 +20,7 @@ let ownStart: Promise<string> | undefined;
 const swept = new Set<string>();
 
 export async function tryLock(cacheFile: string, now = Date.now()): Promise<RefreshLock | undefined> {
+  const fs = await import("node:fs");
   const path = `${cacheFile}.lock`;
   const dir = cacheFile.slice(0, cacheFile.lastIndexOf("/"));
   ownStart ??= processInfo(process.pid).then((info) => info?.start ?? "");
@@ -58,6 +58,7 @@ export async function tryLock(cacheFile: string, now = Date.now()): Promise<Refr
 
 /** Whether a live process holds the lock now (an abandoned lock does not count). */
 export async function lockHeld(cacheFile: string, now = Date.now()): Promise<boolean> {
+  const fs = await import("node:fs");
   if (!fs.existsSync(`${cacheFile}.lock`)) return false;
   return !(await abandoned(`${cacheFile}.lock`, now));
 }

@@ -5,7 +5,6 @@ import { CACHE_VERSION, type Cursor, type SessionCache, type StoredCache, type S
 import { MessageIds } from "./messageIds.ts";
 import { lockHeld, tryLock } from "./refreshLock.ts";
 import { TAIL_BYTES, scanTranscript, tailHash } from "./transcript.ts";
-import * as fs from "node:fs";
 
 export interface SessionTokens {
   readonly tokens: Tokens;
@@ -58,7 +57,10 @@ interface FileStat {
 }
 
 // node:fs's statSync, not a Bun.file().stat() round trip through the I/O threads: a refresh of 7
-// sessions with ~20 files each spent ~15 ms on async stats.
+// sessions with ~20 files each spent ~15 ms on async stats. A call that reads tokens has loaded node:fs
+// already (discover/probeFiles.ts); the warm path (a replay) never gets here.
+let fs: typeof import("node:fs") | undefined;
+
 function statOf(io: typeof import("node:fs"), path: string): FileStat | undefined {
   try {
     const s = io.statSync(path, { throwIfNoEntry: false });
@@ -125,6 +127,7 @@ export interface TokenRead {
  */
 export async function startTokenRead(owner: TranscriptOwner, cacheDir: string, memo?: StatMemo, buckets = true): Promise<TokenRead> {
   if (!SAFE_ID.test(owner.sessionId)) return { current: noTokens(), refresh: async () => noTokens() };
+  fs ??= await import("node:fs");
   const stats = memo ?? new StatMemo(fs);
   const path = cachePath(cacheDir, owner.configDir, owner.sessionId);
   const stored = await loadCache(path, owner.configDir, owner.sessionId);
@@ -177,6 +180,7 @@ export async function startTokenRead(owner: TranscriptOwner, cacheDir: string, m
 const COLD_WAIT_MS = 3000;
 
 async function waitForSummary(path: string, owner: TranscriptOwner): Promise<StoredCache> {
+  const fs = await import("node:fs");
   for (const until = Date.now() + COLD_WAIT_MS; Date.now() < until && fs.existsSync(`${path}.lock`); ) await Bun.sleep(25);
   return loadCache(path, owner.configDir, owner.sessionId);
 }
@@ -511,35 +515,36 @@ function advance(
   onRow: (tally: Tally, row: Parameters<typeof addRow>[1]) => void,
   onReset: () => void = () => {},
 ): boolean {
+  const io = fs as typeof import("node:fs");
   const seen = stats.of(file);
   let cursor: Cursor | undefined = cache.files[file];
   if (cursor && seen?.isFile && cursorMatches(cursor, seen)) return false;
   for (let attempt = 1; attempt <= 3; attempt++) {
-    const opened = seen?.isFile ? openFile(fs, file) : undefined;
+    const opened = seen?.isFile ? openFile(io, file) : undefined;
     if (!opened) break;
     const { fd, stat } = opened;
     try {
       if (cursor && cursorMatches(cursor, stat)) return false;
       let anchor: string | undefined;
       if (cursor && cursor.dev === stat.dev && cursor.ino === stat.ino && stat.size >= cursor.offset) {
-        anchor = anchorOf(fs, fd, cursor.offset, stat.size);
+        anchor = anchorOf(io, fd, cursor.offset, stat.size);
         if (cursor.tail !== undefined && anchor !== cursor.tail) anchor = undefined;
       }
       if (!cursor || anchor === undefined) {
         cursor = { dev: stat.dev, ino: stat.ino, size: 0, offset: 0, tally: emptyTally() };
         onReset();
-        anchor = anchorOf(fs, fd, 0, stat.size);
+        anchor = anchorOf(io, fd, 0, stat.size);
       }
       const from = cursor.offset;
       const tally = cursor.tally;
-      const offset = scanTranscript(fs, fd, from, stat.size, (row) => onRow(tally, row));
-      const tail = tailHash(fs, fd, offset);
-      if (fs.fstatSync(fd).size >= stat.size && anchorOf(fs, fd, from, stat.size) === anchor) {
+      const offset = scanTranscript(io, fd, from, stat.size, (row) => onRow(tally, row));
+      const tail = tailHash(io, fd, offset);
+      if (io.fstatSync(fd).size >= stat.size && anchorOf(io, fd, from, stat.size) === anchor) {
         cache.files[file] = { ...cursor, size: stat.size, offset, tail };
         return true;
       }
     } finally {
-      fs.closeSync(fd);
+      io.closeSync(fd);
     }
     cursor = undefined;
   }
@@ -622,7 +627,7 @@ function walkSubagents(root: string, memo: StatMemo): { files: string[]; dirs: R
   const files: string[] = [];
   if (rootStat?.isDirectory) {
     dirs[root] = rootStat.mtimeMs;
-    for (const entry of walk(fs, root)) {
+    for (const entry of walk(fs as typeof import("node:fs"), root)) {
       const full = `${root}/${entry.path}`;
       if (entry.path.endsWith(".jsonl")) files.push(full);
       else if (!entry.path.endsWith(".json") && !entry.isFile) {

@@ -1,5 +1,3 @@
-import * as fs from "node:fs";
-
 /**
  * Files read whole at the start of a call (probes, config.json, /proc entries, and the cache files in
  * read/framedFile.ts): synchronously, with node:fs, which a call that gets past its stored answer loads
@@ -14,7 +12,7 @@ import * as fs from "node:fs";
  * even when the size said less: the file can grow between the two.
  */
 export async function readSmallFile(path: string, limit: number): Promise<{ readonly text: string } | "missing" | "not-a-file" | "too-large"> {
-  const bytes = readRegularFile(fs, path, (size) => (size > limit ? undefined : bufferFor(limit + 1)));
+  const bytes = readRegularFile(await import("node:fs"), path, (size) => (size > limit ? undefined : bufferFor(limit + 1)));
   if (bytes === undefined) return "too-large";
   if (typeof bytes === "string") return bytes;
   if (bytes.length > limit) return "too-large";

@@ -2,7 +2,6 @@ import * as v from "valibot";
 import { lazySchema } from "../schemas.ts";
 import { writeFileAtomic } from "../atomicWrite.ts";
 import { readSmallFile } from "./smallFile.ts";
-import * as fs from "node:fs";
 
 /**
  * What Claude Code pipes to a `statusLine` command (format doc §3.3), the parts ccpulse uses. Every
@@ -79,6 +78,7 @@ export async function saveRecord(cacheDir: string, input: StatuslineInput, now: 
 /** Every readable record; a torn or foreign file is skipped, and so is anything but a regular file. */
 export async function loadRecords(cacheDir: string): Promise<StatuslineRecord[]> {
   const dir = recordsDir(cacheDir);
+  const fs = await import("node:fs");
   let names: string[];
   try {
     // readdirSync, not Bun.Glob: json reads the records on every call, and Glob's first scan in a

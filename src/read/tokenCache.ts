@@ -6,7 +6,6 @@ import { type Bucket, mergeBuckets, quarterOf } from "../derive/usageBuckets.ts"
 import { removeEntries } from "../atomicWrite.ts";
 import { parseJsonBytes } from "./jsonBytes.ts";
 import { FOLDER_VERSIONS } from "../cacheFolders.ts";
-import * as fs from "node:fs";
 
 // Bumped (cacheFolders.ts) when the cache layout or what a tally means changes: an older file is then
 // rebuilt from byte 0.
@@ -419,6 +418,7 @@ export async function loadCache(path: string, configDir: string, sessionId: stri
  * StoredCache.cursorsOf gives them.
  */
 export async function saveCache(path: string, stored: StoredCache, summary: Summary, cache: SessionCache | (() => BodyLine[] | undefined), now = Date.now()): Promise<void> {
+  const fs = await import("node:fs");
   const head = { version: CACHE_VERSION, configDir: summary.configDir, sessionId: summary.sessionId, gen: stored.next.gen };
   try {
     // No await between reading the unchanged lines again and saveSlot encoding them.

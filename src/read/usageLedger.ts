@@ -8,7 +8,6 @@ import { type LimitHit, LimitHitSchema, ReplySchema } from "../derive/tokens.ts"
 import type { LedgerFacts } from "../derive/usageReport.ts";
 import { type Bucket, BucketSchema, mergeBuckets } from "../derive/usageBuckets.ts";
 import { StatMemo, readSessionTokens, stampOf } from "./sessionTokens.ts";
-import * as fs from "node:fs";
 
 /**
  * The usage ledger: quarter-hour usage of every session with replies in the last HORIZON, ended ones
@@ -142,6 +141,7 @@ function endedFacts(ledger: Ledger): LedgerFacts {
  * whose files changed, and forgets sessions with nothing inside the horizon.
  */
 async function fullCheck(ledger: Ledger, live: Readonly<Record<string, string>>, now: number, refresh: (id: string, transcript: string) => Promise<void>, dir: string): Promise<void> {
+  const fs = await import("node:fs");
   // Once a minute is rare enough to sweep the temp files of writers killed before their rename.
   await removeAbandonedTemps(dir, now);
   const projects = `${ledger.configDir}/projects`;

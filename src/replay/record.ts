@@ -18,7 +18,6 @@ import { removeAbandonedTemps, writeFileAtomic } from "../atomicWrite.ts";
 import type { Env } from "../env.ts";
 import type { StatMemo } from "../read/sessionTokens.ts";
 import { type Answer, type AnswerHead, MAX_ANSWER_AGE_MS, MISSING_MTIME, REPLAY_VERSION, answerPath, fingerprint } from "./replay.ts";
-import * as fs from "node:fs";
 
 /** What a full call was derived from, gathered as the pipeline reads. */
 export class Inputs {
@@ -48,6 +47,7 @@ const COARSE_MS = 2000;
  * first call in ~250 on a home of just-written files stored nothing (a flaky test caught it).
  */
 async function onWholeSecond(path: string): Promise<boolean> {
+  const fs = await import("node:fs");
   try {
     return fs.statSync(path, { bigint: true }).mtimeNs % 1_000_000_000n === 0n;
   } catch {
@@ -148,6 +148,7 @@ export async function storeAnswer(answer: Answer, env: Env, now = Date.now()): P
   const path = answerPath(answer.argv, env);
   try {
     await writeFileAtomic(path, answerText(answer));
+    const fs = await import("node:fs");
     const dir = path.slice(0, path.lastIndexOf("/"));
     const names = fs.readdirSync(dir);
     if (names.length <= SWEEP_ABOVE) return;
