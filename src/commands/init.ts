@@ -3,7 +3,7 @@ import type { Command } from "./command.ts";
 
 // Each snippet in a chunk of its own, loaded by `init` alone: embedded in the chunk every command loads,
 // the three made loading it ~0.55 ms slower for every call that misses its stored answer (3.56 against
-// 2.99 ms, 20 page faults more; in-process, 15 interleaved runs).
+// 2.99 ms, 17-20 page faults more; in-process, 15 interleaved runs).
 const SNIPPETS = {
   zsh: () => import("../../shell/ccpulse.zsh", { with: { type: "text" } }),
   bash: () => import("../../shell/ccpulse.bash", { with: { type: "text" } }),
