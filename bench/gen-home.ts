@@ -207,7 +207,8 @@ function writeSession(gen: Generator, s: SessionState, budget: number, mode: "cr
   const grown = () => s.bytes - before + sink.written;
   const left = () => budget - grown() - TURN_END_BYTES;
   let prompts = 0;
-  while (grown() < budget && (prompts === 0 || left() > 0)) {
+  // The first turn whenever any budget is left; the next ones while a turn's end still fits.
+  while (prompts === 0 ? grown() < budget : left() > 0) {
     // Bounds one tool result so a small append stays near its size; a prompt makes up to ~10 calls.
     const cap = Math.max(1_000, Math.min(MAX_RESULT_BYTES, (budget - grown()) / 3));
     if (until !== undefined) s.cursor.stepMs = paceTo(s.cursor.clock, until, budget - grown());
