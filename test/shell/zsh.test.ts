@@ -223,6 +223,26 @@ describe.skipIf(skip !== undefined)("zsh", () => {
     await t.waitFor("its pipe to be closed", () => fds() === baseline);
     expect(fds()).toBe(baseline);
   }, TIMEOUT);
+
+  test("async mode: the prompt is redrawn only once the background ccpulse has exited, so its SIGCHLD cannot cut the redraw short", async () => {
+    // zsh drops a write that a signal interrupts; the child's SIGCHLD comes just after its output closes,
+    // which is when its answer is read. This one closes its output 0.15 s before it exits, and marks its
+    // exit in a file: the new indicator must not be on screen before the mark is.
+    const sh = shellHome();
+    const exited = join(sh.home.root, "exited");
+    const bin = join(sh.home.root, "lingering-ccpulse");
+    writeFileSync(bin, `#!/bin/sh\nrm -f ${quoted(exited)}\nout=$(${quoted(BINARY)} "$@")\nprintf '%s\\n' "$out"\nexec >&-\nsleep 0.15\n: > ${quoted(exited)}\n`, { mode: 0o755 });
+    sh.asking("first");
+    const t = zsh(sh, `PROMPT='zsh> '\nexport CCPULSE_ASYNC=1\nCCPULSE_BIN=${quoted(bin)}\n${INIT}\n`);
+    await t.waitForPrompt(withRight("zsh> ", "⚠ first"));
+    expect(existsSync(exited)).toBe(true);
+    for (const name of ["second", "third"]) {
+      sh.asking(name);
+      await t.clear();
+      await t.waitForPrompt(withRight("zsh> ", `⚠ ${name}`));
+      expect(existsSync(exited)).toBe(true);
+    }
+  }, TIMEOUT);
 });
 
 /** Suspends (TCOOFF) or resumes (TCOON) a terminal's output. Ctrl-Q does not resume what TCOOFF stopped. */
