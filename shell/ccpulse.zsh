@@ -84,6 +84,9 @@ _ccpulse_async_start() {
   fi
   _ccpulse_again=0
   _ccpulse_started=$SECONDS
+  # For _ccpulse_async_reaped: the pid and a sleep without a fork, if this zsh has them (a no-op once loaded).
+  zmodload -F zsh/system p:sysparams 2>/dev/null
+  zmodload -F zsh/zselect b:zselect 2>/dev/null
   local fd
   exec {fd}< <("$1" prompt --shell $_ccpulse_shell 2>/dev/null </dev/null)
   # Before zsh 5.8, Ctrl-C could stop working after exec {fd}< <(…) unless something forks (see
@@ -139,9 +142,6 @@ _ccpulse_async_done() {
   return 0
 }
 
-# For the async mode's wait (_ccpulse_async_reaped): a pid and a sleep without a fork, if this zsh has them.
-zmodload -F zsh/system p:sysparams 2>/dev/null
-zmodload -F zsh/zselect b:zselect 2>/dev/null
 autoload -Uz add-zsh-hook
 add-zsh-hook precmd _ccpulse_precmd
 setopt prompt_subst
