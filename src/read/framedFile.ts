@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { count } from "../schemas.ts";
 import { writeFileAtomicWith } from "../atomicWrite.ts";
-import { readRegularFile, reusedBuffer } from "./smallFile.ts";
+import { readOpenFile, readRegularFile, reusedBuffer } from "./smallFile.ts";
 
 /** wyhash of a line (as text or as its bytes), as the head of a framed file records it. */
 export const hashOf = (line: string | Uint8Array): string => Bun.hash.wyhash(line).toString(36);
@@ -81,10 +81,93 @@ const readBuffer = reusedBuffer();
 // Counts the reads into readBuffer: the bytes of a read not followed by another are still there.
 let reads = 0;
 
-/** The regular file at `path`, in readBuffer (good until the next read); undefined when missing or not one. */
-function readWhole(fs: typeof import("node:fs"), path: string): Buffer | undefined {
+type Read = Buffer | "missing" | "not-a-file" | undefined;
+
+/** How a framed file's bytes are read. */
+interface Source {
+  /** All of them, into the buffer `into` gives for its size (smallFile.ts readRegularFile). */
+  whole(into: (size: number) => Buffer | undefined): Read;
+  /** The first of them, as many as `buf` holds. */
+  first(buf: Buffer): Read;
+}
+
+const byPath = (fs: typeof import("node:fs"), path: string): Source => ({
+  whole: (into) => readRegularFile(fs, path, into),
+  first: (buf) => readRegularFile(fs, path, () => buf),
+});
+
+/**
+ * The slot files of the caches loaded last, each opened once for its load, the reads again that follow
+ * and the write into it: opened by path for each of those, a refreshed session's cache took six opens
+ * (two heads, the chosen slot, its head twice again, the slot written), each with an fstat and a close.
+ * Opened anew by every loadSlots, so a descriptor is never older than the load it serves; another
+ * writer that replaces a slot by rename since leaves it on the replaced file, a whole version still
+ * (what a reader takes from it, and a write into it, are lost work, never a wrong total). At most
+ * SLOT_FILES are held, the oldest closed first; a slot no longer held is read and written by path.
+ */
+const SLOT_FILES = 4;
+const slotFiles = new Map<string, { readonly fd: number; readonly writable: boolean }>();
+
+function release(fs: typeof import("node:fs"), path: string): void {
+  const held = slotFiles.get(path);
+  if (held === undefined) return;
+  slotFiles.delete(path);
+  fs.closeSync(held.fd);
+}
+
+/**
+ * Holds the slot file at `path` open: for reading and writing when it can be written into in place
+ * (O_NOFOLLOW, as saveSlot writes), else for reading as readRegularFile opens it; nothing when missing.
+ */
+function holdSlot(fs: typeof import("node:fs"), path: string): void {
+  release(fs, path);
+  const { O_RDWR, O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+  let held: { fd: number; writable: boolean };
+  try {
+    held = { fd: fs.openSync(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK), writable: true };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    try {
+      held = { fd: fs.openSync(path, O_RDONLY | O_NONBLOCK), writable: false };
+    } catch {
+      return;
+    }
+  }
+  slotFiles.set(path, held);
+  for (const [oldest] of slotFiles) {
+    if (slotFiles.size <= SLOT_FILES) break;
+    release(fs, oldest);
+  }
+}
+
+/**
+ * A slot file, read through its held descriptor while there is one. Its first bytes without an fstat: a
+ * read that size does not enter, and anything but a regular file fails it (a FIFO, a folder) or has no
+ * head in it.
+ */
+function bySlot(fs: typeof import("node:fs"), path: string): Source {
+  const unheld = byPath(fs, path);
+  return {
+    whole(into) {
+      const held = slotFiles.get(path);
+      return held === undefined ? unheld.whole(into) : readOpenFile(fs, held.fd, into);
+    },
+    first(buf) {
+      const held = slotFiles.get(path);
+      if (held === undefined) return unheld.first(buf);
+      try {
+        return buf.subarray(0, fs.readSync(held.fd, buf, 0, buf.length, 0));
+      } catch {
+        return "missing";
+      }
+    },
+  };
+}
+
+/** The regular file `source` reads, in readBuffer (good until the next read); undefined when missing or not one. */
+function readWhole(source: Source): Buffer | undefined {
   reads++;
-  const bytes = readRegularFile(fs, path, readBuffer);
+  const bytes = source.whole(readBuffer);
   return typeof bytes === "string" ? undefined : bytes;
 }
 
@@ -153,12 +236,12 @@ function bodyOfVersion(bytes: Buffer, headLine: string, head: FrameHashes, known
 }
 
 /**
- * Whether the file at `path` still starts with `headLine`, from its first bytes only; undefined when
- * they do not hold a whole first line (a head longer than HEAD_BYTES). A head names its version's
+ * Whether the file `source` reads still starts with `headLine`, from its first bytes only; undefined
+ * when they do not hold a whole first line (a head longer than HEAD_BYTES). A head names its version's
  * generation and the hashes of the lines below it, so another version has another head.
  */
-function startsWith(fs: typeof import("node:fs"), path: string, headLine: string): boolean | undefined {
-  const line = firstLine(fs, path);
+function startsWith(source: Source, headLine: string): boolean | undefined {
+  const line = firstLine(source);
   return line === null ? undefined : line === headLine;
 }
 
@@ -178,12 +261,12 @@ const HEAD_BYTES = 1024;
 const headBuffer = Buffer.alloc(HEAD_BYTES);
 
 /**
- * The generation in the head of the file at `path`, from its first bytes only; undefined when it has
- * none. Only to choose which slot to read first: the one read is held to the schema (readingOf), and
+ * The generation in the head of the file `source` reads, from its first bytes only; undefined when it
+ * has none. Only to choose which slot to read first: the one read is held to the schema (readingOf), and
  * a head that fails it sends the choice to the other slot. So valibot, ~50 µs a head here, is not run.
  */
-function generationOf<H extends { gen: number }>(fs: typeof import("node:fs"), path: string, belongs: (head: H) => boolean): number | undefined {
-  const line = firstLine(fs, path);
+function generationOf<H extends { gen: number }>(source: Source, belongs: (head: H) => boolean): number | undefined {
+  const line = firstLine(source);
   try {
     const head = typeof line === "string" ? JSON.parse(line) : undefined;
     return typeof head === "object" && head !== null && Number.isSafeInteger(head.gen) && belongs(head) ? head.gen : undefined;
@@ -192,9 +275,9 @@ function generationOf<H extends { gen: number }>(fs: typeof import("node:fs"), p
   }
 }
 
-/** The first line of the file at `path`, from its first HEAD_BYTES; null when they hold no whole line, undefined when it is missing or not a file. */
-function firstLine(fs: typeof import("node:fs"), path: string): string | null | undefined {
-  const bytes = readRegularFile(fs, path, () => headBuffer);
+/** The first line of the file `source` reads, from its first HEAD_BYTES; null when they hold no whole line, undefined when it is missing or not a file. */
+function firstLine(source: Source): string | null | undefined {
+  const bytes = source.first(headBuffer);
   if (typeof bytes === "string" || bytes === undefined) return undefined;
   const end = bytes.indexOf(NEWLINE);
   return end < 0 ? null : bytes.toString("utf8", 0, end);
@@ -225,11 +308,11 @@ const oneLine = <T>(lines: readonly string[] | undefined): T | undefined => (lin
  * second read whose body must still hash as the head says (a file rewritten in between reads as no body).
  */
 export async function loadFramed<H extends FrameHashes>(path: string, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): Promise<FramedFile<H>> {
-  return framedFile(await import("node:fs"), path, schema, belongs);
+  return framedFile(byPath(await import("node:fs"), path), schema, belongs);
 }
 
-function framedFile<H extends FrameHashes>(fs: typeof import("node:fs"), path: string, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): FramedFile<H> {
-  const bytes = readWhole(fs, path);
+function framedFile<H extends FrameHashes>(source: Source, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): FramedFile<H> {
+  const bytes = readWhole(source);
   const read = reads;
   const reading: Reading<H> = bytes ? readingOf(bytes, schema, belongs) : nothingRead;
   // The body as the read numbered `at` left it in readBuffer, and how to have it again. While no other
@@ -241,10 +324,10 @@ function framedFile<H extends FrameHashes>(fs: typeof import("node:fs"), path: s
   const held = (at: number, from: Buffer | undefined, known?: LinesOf): BodyBytes | undefined => {
     const head = reading.head as H;
     if (reads === at && from) {
-      const same = startsWith(fs, path, reading.headLine);
+      const same = startsWith(source, reading.headLine);
       if (same !== undefined) return same ? withAgain(known ?? bodyLinesOf(from, layoutOf(from)), at) : undefined;
     }
-    const again = readWhole(fs, path);
+    const again = readWhole(source);
     const body = again && bodyOfVersion(again, reading.headLine, head, known);
     return body && withAgain(body, reads);
   };
@@ -316,18 +399,20 @@ export async function loadSlots<H extends FrameHashes & { gen: number }>(
 ): Promise<SlottedFile<H>> {
   const fs = await import("node:fs");
   const paths = slotPaths(path);
+  for (const p of paths) holdSlot(fs, p);
+  const sources = paths.map((p) => bySlot(fs, p)) as [Source, Source];
   const choice = (slot: 0 | 1, file: FramedFile<H>) => ({ file, next: file.head === undefined ? { slot: 0 as const, gen: 1 } : { slot: slot === 0 ? (1 as const) : (0 as const), gen: file.head.gen + 1 } });
   const choose = () => {
     // The newest whole slot; failing that, the newest whose head holds (its summary may still be good).
     // Usually the newer by its head is whole: the older is then not read beyond its head (reading and
     // hashing both slots' bodies was ~0.15 ms a session, most of the loads of a call after an append).
-    const [g0, g1] = paths.map((p) => generationOf(fs, p, belongs));
+    const [g0, g1] = sources.map((source) => generationOf(source, belongs));
     const first: 0 | 1 = g0 !== undefined && g1 !== undefined && g1 > g0 ? 1 : 0;
-    const likely = framedFile(fs, paths[first], schema, belongs);
+    const likely = framedFile(sources[first], schema, belongs);
     // Both heads read from their first bytes: otherwise (one slot so far, or a head longer than that)
     // both are read whole, as the generation of one is not known.
     if (g0 !== undefined && g1 !== undefined && likely.whole()) return choice(first, likely);
-    const other = framedFile(fs, paths[first === 0 ? 1 : 0], schema, belongs);
+    const other = framedFile(sources[first === 0 ? 1 : 0], schema, belongs);
     const [a, b] = first === 0 ? [likely, other] : [other, likely];
     const newer = (x: FramedFile<H>, y: FramedFile<H>) => x.head !== undefined && (y.head === undefined || x.whole() > y.whole() || (x.whole() === y.whole() && x.head.gen > y.head.gen));
     return newer(b, a) ? choice(1, b) : choice(0, a);
@@ -385,7 +470,8 @@ const LONGEST_HASH = (2n ** 64n - 1n).toString(36);
 
 /**
  * Writes a version into its slot: in place, padded to the slot file's size, when it fits and one write
- * puts it all; else as a new file by rename, with room to grow. Throws as writeFileAtomic does.
+ * puts it all (through the descriptor its load holds, holdSlot, while it is held); else as a new file by
+ * rename, with room to grow. Throws as writeFileAtomic does.
  *
  * The lines are encoded one by one into a Buffer, never joined into one string: joining made a rope
  * that JavaScriptCore copied into a flat string before encoding it, and the padding made a second one.
@@ -429,10 +515,12 @@ export function saveSlot(fs: typeof import("node:fs"), path: string, next: NextS
   const length = end - start;
   // The version, then spaces to `size` bytes.
   const padded = (size: number): Buffer => bytes.fill(SPACE, end, start + size).subarray(start, start + size);
-  let fd: number | undefined;
+  const held = slotFiles.get(target);
+  let fd = held?.writable ? held.fd : undefined;
+  const opened = fd === undefined;
   try {
     // O_NOFOLLOW: a symlink put at the path is replaced by the rename below, never written through.
-    fd = fs.openSync(target, fs.constants.O_WRONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    fd ??= fs.openSync(target, fs.constants.O_WRONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   } catch {
     // none yet, or not ours to write into
   }
@@ -447,8 +535,10 @@ export function saveSlot(fs: typeof import("node:fs"), path: string, next: NextS
     } catch {
       // torn or unwritable: replaced by rename below
     } finally {
-      fs.closeSync(fd);
+      if (opened) fs.closeSync(fd);
     }
   }
   writeFileAtomicWith(fs, target, padded(length + reserveFor(length)));
+  // The path names the new file now.
+  release(fs, target);
 }

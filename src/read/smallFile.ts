@@ -52,6 +52,15 @@ export function readRegularFile(fs: typeof import("node:fs"), path: string, into
     return "missing";
   }
   try {
+    return readOpenFile(fs, fd, into);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** readRegularFile's read, from a file open already (read/framedFile.ts keeps the slot files open). */
+export function readOpenFile(fs: typeof import("node:fs"), fd: number, into: (size: number) => Buffer | undefined): Buffer | "missing" | "not-a-file" | undefined {
+  try {
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) return "not-a-file";
     const buf = into(stat.size);
@@ -65,7 +74,5 @@ export function readRegularFile(fs: typeof import("node:fs"), path: string, into
     return buf.subarray(0, length);
   } catch {
     return "missing";
-  } finally {
-    fs.closeSync(fd);
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, readdirSync, renameSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
 import { tempDirs } from "../helpers/tempDirs.ts";
@@ -262,6 +262,43 @@ describe("a framed file kept in two slots", () => {
       const file = await load();
       expect({ gen: file.head?.gen, summary: file.summary(), body: file.body(), next: file.next }).toEqual({ gen: 4, summary: { total: 4 }, body: { rows: [4] }, next: { slot: 0, gen: 5 } });
     }
+  });
+
+  test("a load holds its two slot files open for its reads and the write after it; the next load opens them anew; at most four are held", async () => {
+    const open = () => readdirSync("/proc/self/fd").length;
+    const before = open();
+    for (let i = 0; i < 20; i++) {
+      const { save } = setup();
+      for (let total = 1; total <= 3; total++) await save(total);
+    }
+    expect(open() - before).toBeLessThanOrEqual(4);
+    // Another caller's version put at the newer slot by rename after a load: the next load reads it.
+    const { dir, load, save, slots } = setup();
+    await save(1);
+    await save(2);
+    expect(await read(await load())).toEqual({ gen: 2, summary: { total: 2 }, next: { slot: 0, gen: 3 } });
+    writeFileSync(join(dir, "other"), framed({ owner: "me", gen: 3 }, { total: 9 }, { rows: [9] }));
+    renameSync(join(dir, "other"), slots[0]);
+    expect(await read(await load())).toEqual({ gen: 3, summary: { total: 9 }, next: { slot: 1, gen: 4 } });
+  });
+
+  test("a symlink put at a slot between the load and the write is not written through", async () => {
+    const { dir, load, path, save, slots } = setup();
+    await save(1);
+    await save(2);
+    const outside = join(dir, "outside");
+    writeFileSync(outside, "x".repeat(100_000));
+    const { next } = await load();
+    expect(next).toEqual({ slot: 0, gen: 3 });
+    renameSync(slots[0], join(dir, "moved"));
+    symlinkSync(outside, slots[0]);
+    saveSlot(await import("node:fs"), path, next, { owner: "me", gen: next.gen }, { total: 3 }, [JSON.stringify({ rows: [3] })]);
+    expect(readFileSync(outside, "utf8")).toBe("x".repeat(100_000));
+    // The symlink reads as no version, and the next write replaces it.
+    expect(await read(await load())).toEqual({ gen: 2, summary: { total: 2 }, next: { slot: 0, gen: 3 } });
+    await save(3);
+    expect(lstatSync(slots[0]).isFile()).toBe(true);
+    expect(await read(await load())).toEqual({ gen: 3, summary: { total: 3 }, next: { slot: 1, gen: 4 } });
   });
 
   test("another owner's slots, or one of the wrong shape, read as none", async () => {
