@@ -81,94 +81,46 @@ const readBuffer = reusedBuffer();
 // Counts the reads into readBuffer: the bytes of a read not followed by another are still there.
 let reads = 0;
 
-type Read = Buffer | "missing" | "not-a-file" | undefined;
-
-/** How a framed file's bytes are read. */
-interface Source {
-  /** All of them, into the buffer `into` gives for its size (smallFile.ts readRegularFile). */
-  whole(into: (size: number) => Buffer | undefined): Read;
-  /** The first of them, as many as `buf` holds. */
-  first(buf: Buffer): Read;
-}
-
-const byPath = (fs: typeof import("node:fs"), path: string): Source => ({
-  whole: (into) => readRegularFile(fs, path, into),
-  first: (buf) => readRegularFile(fs, path, () => buf),
-});
-
 /**
  * The slot files of the caches loaded last, each opened once for its load, the reads again that follow
  * and the write into it: opened by path for each of those, a refreshed session's cache took six opens
  * (two heads, the chosen slot, its head twice again, the slot written), each with an fstat and a close;
  * loading, reading again and writing the large bench home's 20 caches in a loop took 314 µs a cache
- * that way, 247 this way. Opened anew by every loadSlots, so a descriptor is never older than the load it serves; another
- * writer that replaces a slot by rename since leaves it on the replaced file, a whole version still
- * (what a reader takes from it, and a write into it, are lost work, never a wrong total). At most
- * SLOT_FILES are held, the oldest closed first; a slot no longer held is read and written by path.
+ * that way, 247 this way. Opened anew by every loadSlots, so a descriptor is never older than the load
+ * it serves; another writer that replaces a slot by rename since leaves it on the replaced file, a whole
+ * version still (what a reader takes from it, and a write into it, are lost work, never a wrong total).
+ * At most SLOT_FILES are held, the oldest closed first; any other file is read and written by path.
  */
 const SLOT_FILES = 4;
-const slotFiles = new Map<string, { readonly fd: number; readonly writable: boolean }>();
+const slotFiles = new Map<string, number>();
 
 function release(fs: typeof import("node:fs"), path: string): void {
-  const held = slotFiles.get(path);
-  if (held === undefined) return;
+  const fd = slotFiles.get(path);
+  if (fd === undefined) return;
   slotFiles.delete(path);
-  fs.closeSync(held.fd);
+  fs.closeSync(fd);
 }
 
-/**
- * Holds the slot file at `path` open: for reading and writing when it can be written into in place
- * (O_NOFOLLOW, as saveSlot writes), else for reading as readRegularFile opens it; nothing when missing.
- */
+/** Holds the slot file at `path` open for reading and writing in place (O_NOFOLLOW, as saveSlot writes); nothing when it cannot be. */
 function holdSlot(fs: typeof import("node:fs"), path: string): void {
   release(fs, path);
-  const { O_RDWR, O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
-  let held: { fd: number; writable: boolean };
   try {
-    held = { fd: fs.openSync(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK), writable: true };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-    try {
-      held = { fd: fs.openSync(path, O_RDONLY | O_NONBLOCK), writable: false };
-    } catch {
-      return;
-    }
+    slotFiles.set(path, fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK));
+  } catch {
+    // missing, or not ours to write into: read and written by path
+    return;
   }
-  slotFiles.set(path, held);
   for (const [oldest] of slotFiles) {
     if (slotFiles.size <= SLOT_FILES) break;
     release(fs, oldest);
   }
 }
 
-/**
- * A slot file, read through its held descriptor while there is one. Its first bytes are read without an
- * fstat: their size does not matter, and anything but a regular file fails the read (a FIFO, a folder)
- * or holds no head.
- */
-function bySlot(fs: typeof import("node:fs"), path: string): Source {
-  const unheld = byPath(fs, path);
-  return {
-    whole(into) {
-      const held = slotFiles.get(path);
-      return held === undefined ? unheld.whole(into) : readOpenFile(fs, held.fd, into);
-    },
-    first(buf) {
-      const held = slotFiles.get(path);
-      if (held === undefined) return unheld.first(buf);
-      try {
-        return buf.subarray(0, fs.readSync(held.fd, buf, 0, buf.length, 0));
-      } catch {
-        return "missing";
-      }
-    },
-  };
-}
-
-/** The regular file `source` reads, in readBuffer (good until the next read); undefined when missing or not one. */
-function readWhole(source: Source): Buffer | undefined {
+/** The regular file at `path`, in readBuffer (good until the next read); undefined when missing or not one. */
+function readWhole(fs: typeof import("node:fs"), path: string): Buffer | undefined {
   reads++;
-  const bytes = source.whole(readBuffer);
+  const fd = slotFiles.get(path);
+  const bytes = fd === undefined ? readRegularFile(fs, path, readBuffer) : readOpenFile(fs, fd, readBuffer);
   return typeof bytes === "string" ? undefined : bytes;
 }
 
@@ -237,12 +189,12 @@ function bodyOfVersion(bytes: Buffer, headLine: string, head: FrameHashes, known
 }
 
 /**
- * Whether the file `source` reads still starts with `headLine`, from its first bytes only; undefined
- * when they do not hold a whole first line (a head longer than HEAD_BYTES). A head names its version's
+ * Whether the file at `path` still starts with `headLine`, from its first bytes only; undefined when
+ * they do not hold a whole first line (a head longer than HEAD_BYTES). A head names its version's
  * generation and the hashes of the lines below it, so another version has another head.
  */
-function startsWith(source: Source, headLine: string): boolean | undefined {
-  const line = firstLine(source);
+function startsWith(fs: typeof import("node:fs"), path: string, headLine: string): boolean | undefined {
+  const line = firstLine(fs, path);
   return line === null ? undefined : line === headLine;
 }
 
@@ -261,13 +213,22 @@ function headOf<H>(line: string, schema: v.GenericSchema<unknown, H>, belongs: (
 const HEAD_BYTES = 1024;
 const headBuffer = Buffer.alloc(HEAD_BYTES);
 
+/** The first bytes of the open file `fd`, as many as `buf` holds. */
+function readStart(fs: typeof import("node:fs"), fd: number, buf: Buffer): Buffer | "missing" {
+  try {
+    return buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0));
+  } catch {
+    return "missing";
+  }
+}
+
 /**
- * The generation in the head of the file `source` reads, from its first bytes only; undefined when it
- * has none. Only to choose which slot to read first: the one read is held to the schema (readingOf), and
+ * The generation in the head of the file at `path`, from its first bytes only; undefined when it has
+ * none. Only to choose which slot to read first: the one read is held to the schema (readingOf), and
  * a head that fails it sends the choice to the other slot. So valibot, ~50 µs a head here, is not run.
  */
-function generationOf<H extends { gen: number }>(source: Source, belongs: (head: H) => boolean): number | undefined {
-  const line = firstLine(source);
+function generationOf<H extends { gen: number }>(fs: typeof import("node:fs"), path: string, belongs: (head: H) => boolean): number | undefined {
+  const line = firstLine(fs, path);
   try {
     const head = typeof line === "string" ? JSON.parse(line) : undefined;
     return typeof head === "object" && head !== null && Number.isSafeInteger(head.gen) && belongs(head) ? head.gen : undefined;
@@ -276,9 +237,14 @@ function generationOf<H extends { gen: number }>(source: Source, belongs: (head:
   }
 }
 
-/** The first line of the file `source` reads, from its first HEAD_BYTES; null when they hold no whole line, undefined when it is missing or not a file. */
-function firstLine(source: Source): string | null | undefined {
-  const bytes = source.first(headBuffer);
+/**
+ * The first line of the file at `path`, from its first HEAD_BYTES; null when they hold no whole line,
+ * undefined when it is missing or not a file. A held slot's without an fstat: the size does not matter,
+ * and anything but a regular file fails the read (a FIFO) or holds no head.
+ */
+function firstLine(fs: typeof import("node:fs"), path: string): string | null | undefined {
+  const fd = slotFiles.get(path);
+  const bytes = fd === undefined ? readRegularFile(fs, path, () => headBuffer) : readStart(fs, fd, headBuffer);
   if (typeof bytes === "string" || bytes === undefined) return undefined;
   const end = bytes.indexOf(NEWLINE);
   return end < 0 ? null : bytes.toString("utf8", 0, end);
@@ -309,11 +275,11 @@ const oneLine = <T>(lines: readonly string[] | undefined): T | undefined => (lin
  * second read whose body must still hash as the head says (a file rewritten in between reads as no body).
  */
 export async function loadFramed<H extends FrameHashes>(path: string, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): Promise<FramedFile<H>> {
-  return framedFile(byPath(await import("node:fs"), path), schema, belongs);
+  return framedFile(await import("node:fs"), path, schema, belongs);
 }
 
-function framedFile<H extends FrameHashes>(source: Source, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): FramedFile<H> {
-  const bytes = readWhole(source);
+function framedFile<H extends FrameHashes>(fs: typeof import("node:fs"), path: string, schema: v.GenericSchema<unknown, H>, belongs: (head: H) => boolean): FramedFile<H> {
+  const bytes = readWhole(fs, path);
   const read = reads;
   const reading: Reading<H> = bytes ? readingOf(bytes, schema, belongs) : nothingRead;
   // The body as the read numbered `at` left it in readBuffer, and how to have it again. While no other
@@ -325,10 +291,10 @@ function framedFile<H extends FrameHashes>(source: Source, schema: v.GenericSche
   const held = (at: number, from: Buffer | undefined, known?: LinesOf): BodyBytes | undefined => {
     const head = reading.head as H;
     if (reads === at && from) {
-      const same = startsWith(source, reading.headLine);
+      const same = startsWith(fs, path, reading.headLine);
       if (same !== undefined) return same ? withAgain(known ?? bodyLinesOf(from, layoutOf(from)), at) : undefined;
     }
-    const again = readWhole(source);
+    const again = readWhole(fs, path);
     const body = again && bodyOfVersion(again, reading.headLine, head, known);
     return body && withAgain(body, reads);
   };
@@ -401,19 +367,18 @@ export async function loadSlots<H extends FrameHashes & { gen: number }>(
   const fs = await import("node:fs");
   const paths = slotPaths(path);
   for (const p of paths) holdSlot(fs, p);
-  const sources = paths.map((p) => bySlot(fs, p)) as [Source, Source];
   const choice = (slot: 0 | 1, file: FramedFile<H>) => ({ file, next: file.head === undefined ? { slot: 0 as const, gen: 1 } : { slot: slot === 0 ? (1 as const) : (0 as const), gen: file.head.gen + 1 } });
   const choose = () => {
     // The newest whole slot; failing that, the newest whose head holds (its summary may still be good).
     // Usually the newer by its head is whole: the older is then not read beyond its head (reading and
     // hashing both slots' bodies was ~0.15 ms a session, most of the loads of a call after an append).
-    const [g0, g1] = sources.map((source) => generationOf(source, belongs));
+    const [g0, g1] = paths.map((p) => generationOf(fs, p, belongs));
     const first: 0 | 1 = g0 !== undefined && g1 !== undefined && g1 > g0 ? 1 : 0;
-    const likely = framedFile(sources[first], schema, belongs);
+    const likely = framedFile(fs, paths[first], schema, belongs);
     // Both heads read from their first bytes: otherwise (one slot so far, or a head longer than that)
     // both are read whole, as the generation of one is not known.
     if (g0 !== undefined && g1 !== undefined && likely.whole()) return choice(first, likely);
-    const other = framedFile(sources[first === 0 ? 1 : 0], schema, belongs);
+    const other = framedFile(fs, paths[first === 0 ? 1 : 0], schema, belongs);
     const [a, b] = first === 0 ? [likely, other] : [other, likely];
     const newer = (x: FramedFile<H>, y: FramedFile<H>) => x.head !== undefined && (y.head === undefined || x.whole() > y.whole() || (x.whole() === y.whole() && x.head.gen > y.head.gen));
     return newer(b, a) ? choice(1, b) : choice(0, a);
@@ -516,8 +481,7 @@ export function saveSlot(fs: typeof import("node:fs"), path: string, next: NextS
   const length = end - start;
   // The version, then spaces to `size` bytes.
   const padded = (size: number): Buffer => bytes.fill(SPACE, end, start + size).subarray(start, start + size);
-  const held = slotFiles.get(target);
-  let fd = held?.writable ? held.fd : undefined;
+  let fd = slotFiles.get(target);
   const opened = fd === undefined;
   try {
     // O_NOFOLLOW: a symlink put at the path is replaced by the rename below, never written through.
