@@ -5,7 +5,7 @@
  *   bun bench/report.ts MANIFEST OUT.md
  *
  * MANIFEST has one JSON object per line: {kind:"machine",...}, {kind:"scale",...}, {kind:"time",...},
- * {kind:"rss",...} and {kind:"note",text}, as run.sh writes them.
+ * {kind:"rss",...}, {kind:"fault",when,us} and {kind:"note",text}, as run.sh writes them.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 
@@ -43,7 +43,13 @@ interface MachineEntry {
   kind: "machine";
   [key: string]: string;
 }
-type Entry = TimeEntry | RssEntry | ScaleEntry | NoteEntry | MachineEntry;
+/** What a fresh page fault cost (µs) at the run's start or end: the VM's phase (run.sh fault_cost). */
+interface FaultEntry {
+  kind: "fault";
+  when: "start" | "end";
+  us: number | null;
+}
+type Entry = TimeEntry | RssEntry | ScaleEntry | NoteEntry | MachineEntry | FaultEntry;
 
 interface HyperfineResult {
   command: string;
@@ -118,6 +124,7 @@ const helloRss = rss.get("-|hello|hi|warm");
 const machine = entries.find((e): e is MachineEntry => e.kind === "machine") ?? ({ kind: "machine" } as MachineEntry);
 const scales = entries.filter((e): e is ScaleEntry => e.kind === "scale");
 const notes = entries.filter((e): e is NoteEntry => e.kind === "note").map((e) => e.text);
+const faultAt = (when: FaultEntry["when"]) => entries.find((e): e is FaultEntry => e.kind === "fault" && e.when === when)?.us ?? "?";
 
 const header = [
   "| scale | command | warm ms | after-append ms | cold ms | cold GB/s | warm ÷ hello | after-append ÷ hello | after-append ÷ bare hello | cold ÷ hello | peak RSS warm MiB | peak RSS cold MiB |",
@@ -166,6 +173,7 @@ const summary = [
   "",
   `Machine: ${machine.host ?? "?"}, ${machine.nproc ?? "?"} cores (${machine.cpu ?? "?"}), ${machine.ram ?? "?"} RAM, ${machine.kernel ?? "?"}, ${machine.fs ?? "?"}.`,
   `Tools: ${machine.bun ?? "?"}, ${machine.ccpulse ?? "?"}, ${machine.hyperfine ?? "?"}${machine.ccusage ? `, ${machine.ccusage}` : ""}.`,
+  `A fresh 4 KiB page fault: ${faultAt("start")} µs at the start, ${faultAt("end")} µs at the end (a Bun loop touching 64 MiB). The VM's phase: a hello-world is mostly page faults, ccpulse's calls mostly JavaScript and system calls, so every ratio below moves with it.`,
   "",
   "Medians of hyperfine runs (`--warmup 3`, `-N`: no shell). *warm*: nothing changed since the last call; *after-append*: 1 MiB of new rows",
   "appended to the live sessions' transcripts (and their probes touched) before each call; *cold*: ccpulse's offset cache",

@@ -228,7 +228,20 @@ bench_scale() {
   [ "${BENCH_KEEP_HOMES:-}" = 1 ] || rm -rf "$dir"
 }
 
+# What a fresh 4 KiB page costs the kernel to hand out, timed by a Bun loop touching 64 MiB (the median
+# of 3), at the start and at the end of the run. It is the VM's phase: a hello-world is mostly page faults,
+# ccpulse's calls mostly interpreted JavaScript and system calls, so the ratios move with it (at ~11 µs a
+# fault the hello-world took 16-24 ms and a call after an append 2.0-3.1 times that; at ~1.7 µs 3-4 ms and
+# 3.2-5.4 times: bench/LOG.md, tenth round).
+FAULT_COST_JS='const size = 64 << 20; const bytes = new Uint8Array(size); const t = performance.now(); for (let i = 0; i < size; i += 4096) bytes[i] = 1; console.log(((performance.now() - t) * 1000 / (size / 4096)).toFixed(2));'
+fault_cost() {
+  local when=$1 us
+  us=$(for _ in 1 2 3; do "$BUN" -e "$FAULT_COST_JS"; done | sort -n | sed -n 2p)
+  manifest "{\"kind\":\"fault\",\"when\":\"$when\",\"us\":${us:-null}}"
+}
+
 HOST=$(uname -n)
+fault_cost start
 manifest "$(printf '{"kind":"machine","date":%s,"host":%s,"nproc":"%s","cpu":%s,"ram":%s,"kernel":%s,"fs":%s,"bun":%s,"ccpulse":%s,"hyperfine":%s,"ccusage":%s}' \
   "$(json_str "$(date -u +%FT%TZ)")" "$(json_str "$HOST")" "$(nproc)" \
   "$(json_str "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')")" \
@@ -255,6 +268,7 @@ for scale in $SCALES; do
   esac
 done
 
+fault_cost end
 mkdir -p "$ROOT/bench/results"
 "$BUN" "$ROOT/bench/report.ts" "$MANIFEST" "$ROOT/bench/results/$(date +%F)-$HOST.md"
 say "saved bench/results/$(date +%F)-$HOST.md"

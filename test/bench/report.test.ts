@@ -79,3 +79,10 @@ test("the after-append ratio is to the hello-world timed alongside the after-app
   const bare = cells("without the append step (bare)");
   expect([bare?.[3], bare?.[4], bare?.[9]]).toEqual(["—", "8.00", "1.0×"]);
 });
+
+test("the report gives the page-fault cost run.sh measured at the run's start and end (the VM's phase), or ? without it", async () => {
+  const base = [JSON.stringify({ kind: "machine", date: "2026-12-05T00:00:00Z", host: "test" })];
+  const faults = [JSON.stringify({ kind: "fault", when: "start", us: 1.73 }), JSON.stringify({ kind: "fault", when: "end", us: 11.2 })];
+  expect(reportOf("faults", [...base, ...faults])).toContain("A fresh 4 KiB page fault: 1.73 µs at the start, 11.2 µs at the end");
+  expect(reportOf("no-faults", base)).toContain("A fresh 4 KiB page fault: ? µs at the start, ? µs at the end");
+});
