@@ -55,14 +55,13 @@ export function renderTemplate(template: string, fields: LazyFields): Segment[] 
     if (core) resolved.push({ segments: [{ text: core }] });
     if (trail) resolved.push({ space: trail });
   }
-  const shown = (r: Resolved) => "segments" in r && r.segments.length > 0;
   const out: Segment[] = [];
+  // Spaces only between two things shown, and once: the first after something shown waits here for the
+  // next thing shown, and goes unused when none comes.
   let space: string | undefined;
-  for (let i = 0; i < resolved.length; i++) {
-    const r = resolved[i] as Resolved;
+  for (const r of resolved) {
     if ("space" in r) {
-      // Spaces only between two things shown, and once.
-      if (out.length > 0 && space === undefined && resolved.slice(i + 1).some(shown)) space = r.space;
+      if (out.length > 0 && space === undefined) space = r.space;
       continue;
     }
     if (r.segments.length === 0) continue;
