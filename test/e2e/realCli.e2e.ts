@@ -8,7 +8,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
 import { type FakeApi, type Reply, type Sent, startFakeApi } from "./fakeApi.ts";
 import {
   CCPULSE,
@@ -538,6 +539,12 @@ describe("the real Claude Code, watched by ccpulse json", () => {
         writeFileSync(releaseFile, "");
         // The finished task comes back to the model as a notification: one more request, then idle.
         await check("idle after the background command", await untilProbe(s3, "idle", allDone(s3, 3)));
+        // The command's output file is Claude Code's: it lands in the test's home (CLAUDE_CODE_TMPDIR), and
+        // nothing of this run in the machine's temp folder, where every earlier run left a folder behind.
+        const ownTemp = `claude-${process.getuid?.() ?? 0}`;
+        expect(readdirSync(join(home.root, "tmp", ownTemp)).length).toBeGreaterThan(0);
+        const shared = join(tmpdir(), ownTemp);
+        expect(existsSync(shared) ? readdirSync(shared).filter((d) => d.includes(basename(home.root))) : []).toEqual([]);
       }),
     STEP_MS,
   );

@@ -34,7 +34,7 @@ export function makeHome(apiUrl: string, workDirs: readonly string[]): Home {
   const root = mkdtempSync(join(tmpdir(), "ccpulse-e2e-"));
   const claude = join(root, ".claude");
   const workDir = (name: string) => join(root, "work", name);
-  for (const dir of [claude, join(root, "cache"), join(root, "run"), ...workDirs.map(workDir)]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const dir of [claude, join(root, "cache"), join(root, "run"), join(root, "tmp"), ...workDirs.map(workDir)]) mkdirSync(dir, { recursive: true, mode: 0o700 });
   const projects = Object.fromEntries(workDirs.map((name) => [workDir(name), { hasTrustDialogAccepted: true }]));
   writeFileSync(
     join(claude, ".claude.json"),
@@ -57,6 +57,9 @@ export function makeHome(apiUrl: string, workDirs: readonly string[]): Home {
     CLAUDE_CONFIG_DIR: claude,
     XDG_CACHE_HOME: join(root, "cache"),
     XDG_RUNTIME_DIR: join(root, "run"),
+    // Its background tasks' output and session markers (claude-<uid>/<cwd>/<session>/tasks): without this
+    // they went to os.tmpdir() and stayed there after every run. 2.1.328 reads CLAUDE_CODE_TMPDIR first.
+    CLAUDE_CODE_TMPDIR: join(root, "tmp"),
     ANTHROPIC_API_KEY: API_KEY,
     ANTHROPIC_BASE_URL: apiUrl,
     // Not CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC (§7.1): without it the CLI makes the side requests a

@@ -45,11 +45,14 @@ export function shellHome(): ShellHome {
   const zdotdir = join(home.root, "zdotdir");
   const config = join(home.root, "config");
   for (const dir of [work, zdotdir, config, join(home.root, "data")]) mkdirSync(dir, { recursive: true });
+  // fish keeps its universal variables' notifier there, without it in /tmp/fish.<user>; it wants 0700.
+  mkdirSync(join(home.root, "run"), { mode: 0o700 });
   const env = {
     HOME: home.root,
     ZDOTDIR: zdotdir,
     XDG_CONFIG_HOME: config,
     XDG_DATA_HOME: join(home.root, "data"),
+    XDG_RUNTIME_DIR: join(home.root, "run"),
     XDG_CACHE_HOME: home.cache,
     CLAUDE_CONFIG_DIR: home.claude,
     PATH: process.env.PATH ?? "/usr/bin:/bin",
