@@ -18,13 +18,16 @@ const COMMANDS: readonly Command[] = [list, compact, prompt, json, init, jump, p
 const VALUE_FLAGS = new Set<string>();
 for (const c of COMMANDS) for (const [name, spec] of Object.entries(c.flags)) if (takesValue(spec)) VALUE_FLAGS.add(name);
 
+// Two spaces after the longest name: at a fixed 10, "statusline" ran into its summary.
+const NAME_WIDTH = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+const commandLine = (name: string, summary: string) => `  ${name.padEnd(NAME_WIDTH)}${summary}`;
+
 const USAGE = `ccpulse ${pkg.version}: which Claude Code sessions are busy, asking or idle, and what they used
 
 Usage: ccpulse [command] [options]
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(10)}${c.summary}`).join("\n")}
-  help      this text, or 'ccpulse help <command>'
+${[...COMMANDS.map((c) => commandLine(c.name, c.summary)), commandLine("help", "this text, or 'ccpulse help <command>'")].join("\n")}
 
 Options: -h, --help   -V, --version
 Reads CLAUDE_CONFIG_DIR (comma-separated), else ~/.claude and ~/.config/claude.

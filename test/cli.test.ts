@@ -30,6 +30,11 @@ describe("ccpulse binary", () => {
       expect(sub.stdout).toStartWith(`ccpulse ${c}: `);
     }
     expect((await runBinary(home, ["help", "prompt"])).stdout).toContain("--shell=zsh|bash|fish|plain");
+    // Every command's line: its name, at least two spaces, its summary, the summaries in one column.
+    const lines = help.stdout.split("\n");
+    const listed = lines.slice(lines.indexOf("Commands:") + 1, lines.indexOf("", lines.indexOf("Commands:")));
+    expect(listed.map((l) => l.match(/^ {2}([a-z]+) {2,}\S/)?.[1])).toEqual(["list", "compact", "prompt", "json", "init", "jump", "pick", "statusline", "setup", "help"]);
+    expect(new Set(listed.map((l) => l.match(/^ {2}[a-z]+ {2,}/)?.[0].length)).size).toBe(1);
   });
 
   test("a real capture: 1 asking, 1 busy, 1 idle in every output", async () => {
