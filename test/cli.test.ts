@@ -35,6 +35,10 @@ describe("ccpulse binary", () => {
     const listed = lines.slice(lines.indexOf("Commands:") + 1, lines.indexOf("", lines.indexOf("Commands:")));
     expect(listed.map((l) => l.match(/^ {2}([a-z]+) {2,}\S/)?.[1])).toEqual(["list", "compact", "prompt", "json", "init", "jump", "pick", "statusline", "setup", "help"]);
     expect(new Set(listed.map((l) => l.match(/^ {2}[a-z]+ {2,}/)?.[0].length)).size).toBe(1);
+    // The README's Usage block is this text, from "ccpulse [command]" to the options.
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const block = readme.slice(readme.indexOf("```\nccpulse [command] [options]\n") + 4, readme.indexOf("\n```", readme.indexOf("```\nccpulse [command] [options]\n") + 4));
+    expect(block).toBe(help.stdout.slice(help.stdout.indexOf("Usage: ") + "Usage: ".length, help.stdout.indexOf("\nReads CLAUDE_CONFIG_DIR")));
   });
 
   test("a real capture: 1 asking, 1 busy, 1 idle in every output", async () => {
