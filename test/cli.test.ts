@@ -35,6 +35,14 @@ describe("ccpulse binary", () => {
     const listed = lines.slice(lines.indexOf("Commands:") + 1, lines.indexOf("", lines.indexOf("Commands:")));
     expect(listed.map((l) => l.match(/^ {2}([a-z]+) {2,}\S/)?.[1])).toEqual(["list", "compact", "prompt", "json", "init", "jump", "pick", "statusline", "setup", "help"]);
     expect(new Set(listed.map((l) => l.match(/^ {2}[a-z]+ {2,}/)?.[0].length)).size).toBe(1);
+    // Each command's options: a flag, then its help after at least two spaces, or on the next line
+    // under the help column when the flag is too long for its own (compact's --field).
+    for (const c of listed.map((l) => l.trim().split(" ")[0] as string).filter((c) => c !== "help")) {
+      const options = (await runBinary(home, [c, "--help"])).stdout.split("\n");
+      const flagLines = options.map((line, i) => [line, options[i + 1] ?? ""] as const).filter(([line]) => line.startsWith("  -"));
+      expect(flagLines.length).toBeGreaterThan(0);
+      for (const [line, next] of flagLines) expect(/^ {2}-\S.*? {2,}\S/.test(line) || (/^ {2}-\S+$/.test(line) && /^ {34}\S/.test(next))).toBe(true);
+    }
     // The README's Usage block is this text, from "ccpulse [command]" to the options.
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
     const block = readme.slice(readme.indexOf("```\nccpulse [command] [options]\n") + 4, readme.indexOf("\n```", readme.indexOf("```\nccpulse [command] [options]\n") + 4));

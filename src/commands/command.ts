@@ -56,10 +56,16 @@ export function flagError(command: Command, args: ParsedArgs): string | undefine
 export function helpText(command: Command): string {
   const flags = Object.entries(command.flags).map(([name, spec]) => {
     const left = `  --${name}${spec.values ? `=${spec.values.join("|")}` : spec.pattern ? `=<${spec.valueName ?? "value"}>` : ""}`;
-    return `${left.padEnd(34)}${spec.help}`;
+    return helpLine(left, spec.help);
   });
-  return [`ccpulse ${command.name}: ${command.summary}`, "", `Usage: ${command.usage}`, "", "Options:", ...flags, `${"  -h, --help".padEnd(34)}show this help`].join("\n");
+  return [`ccpulse ${command.name}: ${command.summary}`, "", `Usage: ${command.usage}`, "", "Options:", ...flags, helpLine("  -h, --help", "show this help")].join("\n");
 }
+
+const HELP_COLUMN = 34;
+
+/** A flag and its help in two columns; a flag too long for the first (compact's --field) has its help on the next line. */
+const helpLine = (flag: string, help: string): string =>
+  flag.length < HELP_COLUMN - 1 ? `${flag.padEnd(HELP_COLUMN)}${help}` : `${flag}\n${" ".repeat(HELP_COLUMN)}${help}`;
 
 /** `--client`: the tmux client that pressed the key; the bindings pass #{client_name}. */
 export const CLIENT_FLAG: FlagSpec = { pattern: /^[^\s;]{1,200}$/, valueName: "client", help: "the tmux client to switch (the key binding passes #{client_name})" };
