@@ -96,11 +96,14 @@ function mergeResults(a: HyperfineResult, b: HyperfineResult): HyperfineResult {
 
 const raw = new Map<string, HyperfineResult>();
 const rawJson: Record<string, { results: HyperfineResult[] }> = {};
+/** Each batch's own median (s), in the order run.sh timed them. */
+const batchMedians = new Map<string, number[]>();
 for (const e of entries) {
   if (e.kind !== "time") continue;
   const result = (JSON.parse(readFileSync(e.file, "utf8")) as { results: HyperfineResult[] }).results[0];
   if (result === undefined) continue;
   const key = `${e.scale}|${e.tool}|${e.command}|${e.mode}`;
+  batchMedians.set(key, [...(batchMedians.get(key) ?? []), result.median]);
   const seen = raw.get(key);
   const merged = seen === undefined ? result : mergeResults(seen, result);
   raw.set(key, merged);
@@ -168,6 +171,25 @@ for (const s of scales) {
 }
 
 const table = [...header, ...rows].join("\n");
+
+/**
+ * How far a ratio moves from one batch to the next: each ccpulse batch's median over that of the
+ * hello-world batch timed beside it (run.sh alternates them), as the lowest and highest of those ratios.
+ * The table's ratios are of the merged samples; this is the noise around them.
+ */
+function batchSpread(scale: string, command: string, mode: "warm" | "append"): string | undefined {
+  const calls = batchMedians.get(`${scale}|ccpulse|${command}|${mode}`) ?? [];
+  const hellos = batchMedians.get(`${scale}|hello|hi|${mode}`) ?? [];
+  if (calls.length < 2 || calls.length !== hellos.length) return undefined;
+  const ratios = calls.map((c, i) => c / (hellos[i] as number));
+  return `${mode === "warm" ? "warm" : "after-append"} ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}× over ${ratios.length} batches`;
+}
+const spreads = scales.flatMap((s) =>
+  [...new Set(entries.filter((e): e is TimeEntry => e.kind === "time" && e.scale === s.scale && e.tool === "ccpulse").map((e) => e.command))].flatMap((command) => {
+    const parts = [batchSpread(s.scale, command, "warm"), batchSpread(s.scale, command, "append")].filter((p) => p !== undefined);
+    return parts.length === 0 ? [] : [`- ${s.scale}, \`ccpulse ${command}\`: ${parts.join("; ")}`];
+  }),
+);
 const summary = [
   `## ccpulse benchmark, ${machine.date ?? new Date().toISOString()}`,
   "",
@@ -188,6 +210,9 @@ const summary = [
   "whatever runs next; *bare*: to the hello-world timed there back to back with itself, as the ratio was until 2026-12-05.",
   "",
   table,
+  ...(spreads.length > 0
+    ? ["", "Batch by batch (each batch's median ÷ that of the hello-world batch timed beside it, lowest and highest): how far the ratios above move within the run.", "", ...spreads]
+    : []),
   ...(notes.length > 0 ? ["", ...notes.map((n) => `- ${n}`)] : []),
   "",
 ].join("\n");

@@ -48,6 +48,8 @@ test("a command's batches are merged: median over all their runs, ratio to the h
   expect(cells?.[3]).toBe("7.00"); // warm ms
   expect(cells?.[7]).toBe("1.2×"); // 7 / 6
   expect(report).toContain("| Bun hello-world, in batches alternating with the warm calls and with the after-append ones (there after the same append step) | 6.00 |");
+  // And batch by batch, each against the hello-world batch beside it: 5 / 4 and 9 / 8.
+  expect(report).toContain("- small, `ccpulse compact --tmux --tokens`: warm 1.13–1.25× over 2 batches\n");
   // The raw JSON keeps every run of both batches.
   const raw = JSON.parse(report.slice(report.indexOf("```json\n") + 8, report.lastIndexOf("\n```")));
   expect(raw["small · ccpulse compact --tmux --tokens · warm"].results[0].times).toEqual([0.005, 0.005, 0.009, 0.009]);
@@ -78,6 +80,8 @@ test("the after-append ratio is to the hello-world timed alongside the after-app
   expect([hello?.[3], hello?.[4]]).toEqual(["5.00", "11.0"]);
   const bare = cells("without the append step (bare)");
   expect([bare?.[3], bare?.[4], bare?.[9]]).toEqual(["—", "8.00", "1.0×"]);
+  // Batch by batch: 30 / 10 and 36 / 12 after the append step; one warm batch has no spread to give.
+  expect(report).toContain("- small, `ccpulse compact --tmux --tokens`: after-append 3.00–3.00× over 2 batches\n");
 });
 
 test("the report gives the page-fault cost run.sh measured at the run's start and end (the VM's phase), or ? without it", async () => {
