@@ -18,11 +18,12 @@ const COMMANDS: readonly Command[] = [list, compact, prompt, json, init, jump, p
 const VALUE_FLAGS = new Set<string>();
 for (const c of COMMANDS) for (const [name, spec] of Object.entries(c.flags)) if (takesValue(spec)) VALUE_FLAGS.add(name);
 
-// Two spaces after the longest name: at a fixed 10, "statusline" ran into its summary.
-const NAME_WIDTH = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
-const commandLine = (name: string, summary: string) => `  ${name.padEnd(NAME_WIDTH)}${summary}`;
-
-const USAGE = `ccpulse ${pkg.version}: which Claude Code sessions are busy, asking or idle, and what they used
+// Two spaces after the longest name: at a fixed 10, "statusline" ran into its summary. Made when asked
+// for, not as the chunk loads: every status-bar call that misses its stored answer loads this chunk.
+const usage = (): string => {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  const commandLine = (name: string, summary: string) => `  ${name.padEnd(width)}${summary}`;
+  return `ccpulse ${pkg.version}: which Claude Code sessions are busy, asking or idle, and what they used
 
 Usage: ccpulse [command] [options]
 
@@ -32,6 +33,7 @@ ${[...COMMANDS.map((c) => commandLine(c.name, c.summary)), commandLine("help", "
 Options: -h, --help   -V, --version
 Reads CLAUDE_CONFIG_DIR (comma-separated), else ~/.claude and ~/.config/claude.
 Cache: \${XDG_CACHE_HOME:-~/.cache}/ccpulse.`;
+};
 
 // Bun.write on fd 1, not process.stdout: touching process.stdout costs ~10 ms in a compiled binary.
 const out = (text: string) => (text === "" ? undefined : Bun.write(Bun.stdout, `${text}\n`));
@@ -44,7 +46,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (args.command === "help") {
     const topic = COMMANDS.find((c) => c.name === args.positionals[0]);
-    await out(topic ? helpText(topic) : USAGE);
+    await out(topic ? helpText(topic) : usage());
     return 0;
   }
   const command = COMMANDS.find((c) => c.name === (args.command ?? "list"));
@@ -53,7 +55,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   if (args.flags.has("help")) {
-    await out(args.command === undefined ? USAGE : helpText(command));
+    await out(args.command === undefined ? usage() : helpText(command));
     return 0;
   }
   const problem = flagError(command, args);

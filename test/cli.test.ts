@@ -45,7 +45,8 @@ describe("ccpulse binary", () => {
     }
     // The README's Usage block is this text, from "ccpulse [command]" to the options.
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-    const block = readme.slice(readme.indexOf("```\nccpulse [command] [options]\n") + 4, readme.indexOf("\n```", readme.indexOf("```\nccpulse [command] [options]\n") + 4));
+    const opening = readme.indexOf("```\nccpulse [command] [options]\n") + 4;
+    const block = readme.slice(opening, readme.indexOf("\n```", opening));
     expect(block).toBe(help.stdout.slice(help.stdout.indexOf("Usage: ") + "Usage: ".length, help.stdout.indexOf("\nReads CLAUDE_CONFIG_DIR")));
   });
 
