@@ -133,7 +133,21 @@ const header = [
   "| scale | command | warm ms | after-append ms | cold ms | cold GB/s | warm ÷ hello | after-append ÷ hello | after-append ÷ bare hello | cold ÷ hello | peak RSS warm MiB | peak RSS cold MiB |",
   "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
 ];
+/**
+ * How far a ratio moves from one batch to the next: each ccpulse batch's median over that of the
+ * hello-world batch timed beside it (run.sh alternates them), as the lowest and highest of those ratios.
+ * The table's ratios are of the merged samples; this is the noise around them.
+ */
+function batchSpread(scale: string, command: string, mode: "warm" | "append"): string | undefined {
+  const calls = batchMedians.get(`${scale}|ccpulse|${command}|${mode}`) ?? [];
+  const hellos = batchMedians.get(`${scale}|hello|hi|${mode}`) ?? [];
+  if (calls.length < 2 || calls.length !== hellos.length) return undefined;
+  const ratios = calls.map((c, i) => c / (hellos[i] as number));
+  return `${mode === "warm" ? "warm" : "after-append"} ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}× over ${ratios.length} batches`;
+}
 const startupMs = medianMs("-|ccpulse|--version|warm");
+/** Under the table, per scale and ccpulse command: batchSpread's warm and after-append lines. */
+const spreads: string[] = [];
 const rows: string[] = [
   `| — | Bun hello-world (\`console.log("hi")\`, same build flags) | ${ms(helloMs)} | — | — | — | 1.0× | — | — | — | ${mib(helloRss)} | — |`,
   `| — | \`ccpulse --version\` (start-up only, reads no files) | ${ms(startupMs)} | — | — | — | ${ratio(startupMs, helloMs)} | — | — | — | ${mib(rss.get("-|ccpulse|--version|warm"))} | — |`,
@@ -167,29 +181,13 @@ for (const s of scales) {
     rows.push(
       `| ${label} | \`${tool} ${command}\` | ${ms(warm)} | ${ms(append)} | ${ms(cold)} | ${gbps(bytesRead, cold)} | ${ratio(warm, hello)} | ${ratio(append, appendHello ?? hello)} | ${ratio(append, bareHello)} | ${ratio(cold, hello)} | ${mib(rss.get(key("warm")))} | ${mib(rss.get(key("cold")) ?? (tool === "ccusage" ? rss.get(key("warm")) : undefined))} |`,
     );
+    const spread = tool === "ccpulse" ? [batchSpread(s.scale, command, "warm"), batchSpread(s.scale, command, "append")].filter((p) => p !== undefined) : [];
+    if (spread.length > 0) spreads.push(`- ${s.scale}, \`ccpulse ${command}\`: ${spread.join("; ")}`);
   }
 }
 
 const table = [...header, ...rows].join("\n");
 
-/**
- * How far a ratio moves from one batch to the next: each ccpulse batch's median over that of the
- * hello-world batch timed beside it (run.sh alternates them), as the lowest and highest of those ratios.
- * The table's ratios are of the merged samples; this is the noise around them.
- */
-function batchSpread(scale: string, command: string, mode: "warm" | "append"): string | undefined {
-  const calls = batchMedians.get(`${scale}|ccpulse|${command}|${mode}`) ?? [];
-  const hellos = batchMedians.get(`${scale}|hello|hi|${mode}`) ?? [];
-  if (calls.length < 2 || calls.length !== hellos.length) return undefined;
-  const ratios = calls.map((c, i) => c / (hellos[i] as number));
-  return `${mode === "warm" ? "warm" : "after-append"} ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}× over ${ratios.length} batches`;
-}
-const spreads = scales.flatMap((s) =>
-  [...new Set(entries.filter((e): e is TimeEntry => e.kind === "time" && e.scale === s.scale && e.tool === "ccpulse").map((e) => e.command))].flatMap((command) => {
-    const parts = [batchSpread(s.scale, command, "warm"), batchSpread(s.scale, command, "append")].filter((p) => p !== undefined);
-    return parts.length === 0 ? [] : [`- ${s.scale}, \`ccpulse ${command}\`: ${parts.join("; ")}`];
-  }),
-);
 const summary = [
   `## ccpulse benchmark, ${machine.date ?? new Date().toISOString()}`,
   "",

@@ -28,7 +28,8 @@ const usage = (): string => {
 Usage: ccpulse [command] [options]
 
 Commands:
-${[...COMMANDS.map((c) => commandLine(c.name, c.summary)), commandLine("help", "this text, or 'ccpulse help <command>'")].join("\n")}
+${COMMANDS.map((c) => commandLine(c.name, c.summary)).join("\n")}
+${commandLine("help", "this text, or 'ccpulse help <command>'")}
 
 Options: -h, --help   -V, --version
 Reads CLAUDE_CONFIG_DIR (comma-separated), else ~/.claude and ~/.config/claude.
