@@ -138,15 +138,15 @@ const header = [
  * hello-world batch timed beside it (run.sh alternates them), as the lowest and highest of those ratios.
  * The table's ratios are of the merged samples; this is the noise around them.
  */
-function batchSpread(scale: string, command: string, mode: "warm" | "append"): string | undefined {
-  const calls = batchMedians.get(`${scale}|ccpulse|${command}|${mode}`) ?? [];
+function batchSpread(scale: string, tool: string, command: string, mode: "warm" | "append"): string | undefined {
+  const calls = batchMedians.get(`${scale}|${tool}|${command}|${mode}`) ?? [];
   const hellos = batchMedians.get(`${scale}|hello|hi|${mode}`) ?? [];
   if (calls.length < 2 || calls.length !== hellos.length) return undefined;
   const ratios = calls.map((c, i) => c / (hellos[i] as number));
   return `${mode === "warm" ? "warm" : "after-append"} ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}× over ${ratios.length} batches`;
 }
 const startupMs = medianMs("-|ccpulse|--version|warm");
-/** Under the table, per scale and ccpulse command: batchSpread's warm and after-append lines. */
+/** Under the table, per scale and ccpulse command (and the floor): batchSpread's warm and after-append lines. */
 const spreads: string[] = [];
 const rows: string[] = [
   `| — | Bun hello-world (\`console.log("hi")\`, same build flags) | ${ms(helloMs)} | — | — | — | 1.0× | — | — | — | ${mib(helloRss)} | — |`,
@@ -178,11 +178,12 @@ for (const s of scales) {
     // from every transcript of the last 35 days (all of a generated home), as ccusage reads every one.
     const bytesRead = tool === "ccusage" || command === "json" ? s.bytes : s.liveBytes;
     const label = `${s.scale} (${s.sessions} sessions, ${size(s.bytes)}, ${s.live} live = ${size(s.liveBytes)})`;
+    const what = tool === "floor" ? `the floor: bench/floor.ts, the least work \`ccpulse ${command}\`'s figures need` : `\`${tool} ${command}\``;
     rows.push(
-      `| ${label} | \`${tool} ${command}\` | ${ms(warm)} | ${ms(append)} | ${ms(cold)} | ${gbps(bytesRead, cold)} | ${ratio(warm, hello)} | ${ratio(append, appendHello ?? hello)} | ${ratio(append, bareHello)} | ${ratio(cold, hello)} | ${mib(rss.get(key("warm")))} | ${mib(rss.get(key("cold")) ?? (tool === "ccusage" ? rss.get(key("warm")) : undefined))} |`,
+      `| ${label} | ${what} | ${ms(warm)} | ${ms(append)} | ${ms(cold)} | ${gbps(bytesRead, cold)} | ${ratio(warm, hello)} | ${ratio(append, appendHello ?? hello)} | ${ratio(append, bareHello)} | ${ratio(cold, hello)} | ${mib(rss.get(key("warm")))} | ${mib(rss.get(key("cold")) ?? (tool === "ccusage" ? rss.get(key("warm")) : undefined))} |`,
     );
-    const spread = tool === "ccpulse" ? [batchSpread(s.scale, command, "warm"), batchSpread(s.scale, command, "append")].filter((p) => p !== undefined) : [];
-    if (spread.length > 0) spreads.push(`- ${s.scale}, \`ccpulse ${command}\`: ${spread.join("; ")}`);
+    const spread = tool === "ccusage" ? [] : [batchSpread(s.scale, tool, command, "warm"), batchSpread(s.scale, tool, command, "append")].filter((p) => p !== undefined);
+    if (spread.length > 0) spreads.push(`- ${s.scale}, ${tool === "floor" ? "the floor" : `\`ccpulse ${command}\``}: ${spread.join("; ")}`);
   }
 }
 
@@ -206,6 +207,9 @@ const summary = [
   "hyperfine runs falls on all of them alike. The after-append ratios are to the hello-world of the after-append batches, timed",
   "after the same append step (made to a scratch home with as many live sessions), which leaves the CPU's caches cold for",
   "whatever runs next; *bare*: to the hello-world timed there back to back with itself, as the ratio was until 2026-12-05.",
+  "*The floor* (bench/floor.ts, built like ccpulse, timed in the same after-append batches on the same home): a program that",
+  "does only what `compact --tmux --tokens`'s figures need after an append (probes, liveness, the new bytes of the live",
+  "transcripts and sub-agent files, one state file), without ccpulse's stored answer, settings, prices, exactness checks or locks.",
   "",
   table,
   ...(spreads.length > 0

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: times ccpulse on synthetic Claude Code homes of three sizes, next to a compiled Bun
-# hello-world (the floor any Bun binary pays) and ccusage where it can run, then prints one Markdown
-# table and saves it with the raw hyperfine JSON in bench/results/<date>-<host>.md.
+# hello-world (what any Bun binary pays), bench/floor.ts after each append (the least work the figures
+# need) and ccusage where it can run, then prints one Markdown table and saves it with the raw hyperfine
+# JSON in bench/results/<date>-<host>.md.
 #
 #   BENCH_SCALES="small medium large huge-line"  which scales to run (default: all four)
 #   BENCH_HOMES=bench/homes            where the homes are generated (git-ignored)
@@ -68,18 +69,24 @@ HF_SHELL=()
 # -N runs commands without a shell, so a few-ms call is not measured together with sh's start-up.
 hyperfine --help 2>&1 | grep -qE '^\s+-N\b' && HF_SHELL=(-N)
 make -s build
-# Both binaries are timed as files written in this run: how long ago a binary was written changed how
+# Every binary timed is a file written in this run: how long ago a binary was written changed how
 # many page faults exec'ing it takes (an identical hello-world took 0.5 ms longer, 40 faults more,
 # as a file written two hours earlier than as a fresh copy of it).
 CCPULSE=$WORK/ccpulse
 cp "$ROOT/dist/ccpulse" "$CCPULSE"
 
+# The reference binaries with the flags of ccpulse's own build (Makefile), so the ratios show what
+# ccpulse adds to a bare Bun binary (the hello-world) and to the least work its figures need (the floor).
+compile() {
+  "$BUN" build "$1" --compile --minify --sourcemap --bytecode --format=esm --compile-jit-policy=1000 \
+    --no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile "$2" >/dev/null
+}
 HELLO=$WORK/hello/hello
 mkdir -p "$WORK/hello"
 printf 'console.log("hi");\n' >"$WORK/hello/hello.ts"
-# The flags of ccpulse's own build (Makefile), so the ratio shows what ccpulse adds to a bare Bun binary.
-"$BUN" build "$WORK/hello/hello.ts" --compile --minify --sourcemap --bytecode --format=esm --compile-jit-policy=1000 \
-  --no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile "$HELLO" >/dev/null
+compile "$WORK/hello/hello.ts" "$HELLO"
+FLOOR=$WORK/floor/floor
+compile "$ROOT/bench/floor.ts" "$FLOOR"
 
 CCUSAGE=""
 setup_ccusage() {
@@ -220,6 +227,9 @@ bench_scale() {
       # shellcheck disable=SC2086
       BATCH=$batch measure "$scale" ccpulse "$cmd" append "$BUN $ROOT/bench/gen-home.ts --append $APPEND_BYTES --out $dir" "$APPEND_BATCH_RUNS" "$CCPULSE" $cmd
     done
+    # On the measured home, whose sub-agent files it must read as ccpulse does; its runs add half again
+    # as many appends to that home as ccpulse's own.
+    BATCH=$batch measure "$scale" floor "compact --tmux --tokens" append "$BUN $ROOT/bench/gen-home.ts --append $APPEND_BYTES --out $dir" "$APPEND_BATCH_RUNS" "$FLOOR"
   done
 
   "$BUN" "$ROOT/bench/gen-home.ts" --kill "$dir"

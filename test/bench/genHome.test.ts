@@ -91,6 +91,52 @@ test("ccpulse json follows appended rows", async () => {
   genHome("--verify", dir);
 });
 
+// bench/floor.ts, the yardstick make bench times beside ccpulse after each append, must do the work it
+// stands for: read every live session's transcript (one resumed elsewhere too) and sub-agent files
+// (nested ones too), and then only their new bytes, counting each message's last row. It leaves out
+// ccpulse's check of sub-agent rows against the main file's ids (a /btw side question replays the
+// parent's messages), so a session's sum runs over the true one by what was replayed, never under it.
+test("bench/floor.ts reads every live session's files and counts at least each session's tokens, before and after an append", () => {
+  const own = mkdtempSync(join(tmpdir(), "ccpulse-floor-"));
+  const ownEnv = { HOME: join(own, "home"), CLAUDE_CONFIG_DIR: join(own, "home", ".claude"), XDG_CACHE_HOME: join(own, "cache"), PATH: env.PATH };
+  try {
+    // Three live sessions: the third is the one resumed from another directory; seed b puts sub-agent
+    // files in nested folders.
+    genHome("--out", own, "--sessions", "4", "--live", "3", "--bytes", "6M", "--seed", "b");
+    const check = () => {
+      const run = Bun.spawnSync([process.execPath, join(ROOT, "bench", "floor.ts")], { env: ownEnv, stdout: "pipe", stderr: "pipe" });
+      expect(run.stderr.toString()).toBe("");
+      const state = JSON.parse(readFileSync(join(own, "cache", "ccpulse-floor", "state.json"), "utf8")) as { files: Record<string, { tokens: number[] }> };
+      const expected = JSON.parse(readFileSync(join(own, "expected.json"), "utf8")) as Expected & { sessions: Record<string, { transcript: string }> };
+      const live = Object.entries(expected.sessions).filter(([, e]) => e.live);
+      expect(live.length).toBe(3);
+      for (const [id, e] of live) {
+        const transcript = join(ownEnv.CLAUDE_CONFIG_DIR, e.transcript);
+        const files = [transcript, ...walk(join(transcript.slice(0, -".jsonl".length), "subagents")).filter((f) => f.endsWith(".jsonl"))];
+        expect(Object.keys(state.files).filter((f) => f.includes(id)).sort()).toEqual(files.sort());
+        const read = files.reduce((sum, f) => sum + (state.files[f]?.tokens ?? []).reduce((a, b) => a + b, 0), 0);
+        const truth = e.tokens.input + e.tokens.cacheWrite + e.tokens.cacheRead + e.tokens.output;
+        expect({ id, over: read >= truth, near: read < truth * 1.1 }).toEqual({ id, over: true, near: true });
+      }
+    };
+    check();
+    genHome("--append", String(512 << 10), "--out", own);
+    check();
+  } finally {
+    genHome("--kill", own);
+    rmSync(own, { recursive: true, force: true });
+  }
+});
+
+/** Every file below `root`, or none when it is missing. */
+function walk(root: string): string[] {
+  try {
+    return readdirSync(root, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(root, e.name)) : [join(root, e.name)]));
+  } catch {
+    return [];
+  }
+}
+
 test("--append BYTES writes about BYTES of transcript, however many live sessions share it", () => {
   // Ten live sessions, 20 KB each of a 200 KB append: less than one turn of ~10 tool calls. Each turn
   // ran to its end, and such an append wrote 3-4.6 times what was asked.

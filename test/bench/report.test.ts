@@ -30,11 +30,18 @@ function reportOf(name: string, manifest: readonly string[]): string {
   return readFileSync(out, "utf8");
 }
 
+/** A manifest's first lines, as run.sh writes them: the machine, then one scale. */
+const head = (scale: string, date: string): string[] => [
+  JSON.stringify({ kind: "machine", date, host: "test" }),
+  JSON.stringify({ kind: "scale", scale, sessions: 5, live: 2, bytes: 1000, liveBytes: 100 }),
+];
+/** A manifest line for one hyperfine file of `scale` in `mode`. */
+const timed = (scale: string, mode: string) => (tool: string, command: string, file: string) => JSON.stringify({ kind: "time", scale, tool, command, mode, file });
+
 test("a command's batches are merged: median over all their runs, ratio to the hello-world's merged median", async () => {
-  const time = (tool: string, command: string, file: string) => JSON.stringify({ kind: "time", scale: "small", tool, command, mode: "warm", file });
+  const time = timed("small", "warm");
   const manifest = [
-    JSON.stringify({ kind: "machine", date: "2026-11-22T00:00:00Z", host: "test" }),
-    JSON.stringify({ kind: "scale", scale: "small", sessions: 5, live: 2, bytes: 1000, liveBytes: 100 }),
+    ...head("small", "2026-11-22T00:00:00Z"),
     // Batch 1 in a fast phase, batch 2 in a slow one: 4, 4, 8, 8 ms for the hello-world (median 6),
     // 5, 5, 9, 9 ms for the warm call (median 7).
     time("hello", "hi", hyperfine("hello-1", [0.004, 0.004])),
@@ -56,10 +63,9 @@ test("a command's batches are merged: median over all their runs, ratio to the h
 });
 
 test("the after-append ratio is to the hello-world timed alongside the after-append batches (and to the bare one beside it); the warm ratio to the warm batches' one", async () => {
-  const time = (tool: string, command: string, mode: string, file: string) => JSON.stringify({ kind: "time", scale: "small", tool, command, mode, file });
+  const time = (tool: string, command: string, mode: string, file: string) => timed("small", mode)(tool, command, file);
   const manifest = [
-    JSON.stringify({ kind: "machine", date: "2026-12-05T00:00:00Z", host: "test" }),
-    JSON.stringify({ kind: "scale", scale: "small", sessions: 5, live: 2, bytes: 1000, liveBytes: 100 }),
+    ...head("small", "2026-12-05T00:00:00Z"),
     // The warm batches in a fast phase (hello-world 5 ms, warm call 6), the after-append ones in a slow
     // one (hello-world after the append step 10 and 12 ms: median 11; without it 7 and 9: median 8; the
     // call 30 and 36: median 33).
@@ -89,4 +95,26 @@ test("the report gives the page-fault cost run.sh measured at the run's start an
   const faults = [JSON.stringify({ kind: "fault", when: "start", us: 1.73 }), JSON.stringify({ kind: "fault", when: "end", us: 11.2 })];
   expect(reportOf("faults", [...base, ...faults])).toContain("A fresh 4 KiB page fault: 1.73 µs at the start, 11.2 µs at the end");
   expect(reportOf("no-faults", base)).toContain("A fresh 4 KiB page fault: ? µs at the start, ? µs at the end");
+});
+
+test("the floor (bench/floor.ts) has its own row in the after-append batches: its median and ratio to the same hello-world, and its batch spread", async () => {
+  const time = timed("large", "append");
+  const manifest = [
+    ...head("large", "2026-12-05T00:00:00Z"),
+    // Hello-world after the append step 4 and 5 ms (median 4.5); ccpulse 20 and 25 (22.5); the floor 12 and 14 (13).
+    time("hello", "hi", hyperfine("f-hello-1", [0.004, 0.004])),
+    time("ccpulse", "compact --tmux --tokens", hyperfine("f-compact-1", [0.02, 0.02])),
+    time("floor", "compact --tmux --tokens", hyperfine("f-floor-1", [0.012, 0.012])),
+    time("hello", "hi", hyperfine("f-hello-2", [0.005, 0.005])),
+    time("ccpulse", "compact --tmux --tokens", hyperfine("f-compact-2", [0.025, 0.025])),
+    time("floor", "compact --tmux --tokens", hyperfine("f-floor-2", [0.014, 0.014])),
+  ];
+  const report = reportOf("floor", manifest);
+  const cells = (needle: string) => report.split("\n").find((line) => line.includes(needle))?.split("|").map((c) => c.trim());
+  const floor = cells("the floor: bench/floor.ts");
+  expect([floor?.[3], floor?.[4], floor?.[8]]).toEqual(["—", "13.0", "2.9×"]); // 13 / 4.5
+  const call = cells("| `ccpulse compact --tmux --tokens` |");
+  expect([call?.[4], call?.[8]]).toEqual(["22.5", "5.0×"]);
+  // 12 / 4 and 14 / 5, each against the hello-world batch beside it.
+  expect(report).toContain("- large, the floor: after-append 2.80–3.00× over 2 batches\n");
 });
