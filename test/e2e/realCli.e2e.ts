@@ -7,7 +7,7 @@
  * that has only loopback. Not named *.test.ts, so a plain `bun test` leaves it out.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { type FakeApi, type Reply, type Sent, startFakeApi } from "./fakeApi.ts";
@@ -144,7 +144,7 @@ beforeAll(() => {
   if (!existsSync(CLAUDE)) throw new Error(`${CLAUDE} is missing: make e2e installs it (npm install --prefix test/e2e)`);
   if (!existsSync(CCPULSE)) throw new Error(`${CCPULSE} is missing: run make build`);
   api = startFakeApi({ reply: script });
-  home = makeHome(api.url, ["s1", "s2", "s3"]);
+  home = makeHome(api.url, ["s1", "s2", "s3", ...EXTRA_SESSIONS]);
   releaseFile = join(home.root, "release-background-command");
   tmux = new Tmux(home.env);
   tmux.start(home.root);
@@ -412,6 +412,52 @@ async function pressUntilLeft(s: Live, key: string, from: Want): Promise<void> {
   throw new Error(`${s.window}: ${key} pressed 5 times, probe still ${describeWant(from)}`);
 }
 
+/**
+ * A probe is written without status and gets one on the first render, 0.1–1.4 s later (§7). Stopping
+ * the process in that window holds the probe there long enough to check `starting`: each session caught
+ * so is checked, then let go. Returns the windows caught.
+ */
+async function catchStarting(sessions: readonly Live[]): Promise<string[]> {
+  const caught: string[] = [];
+  const pending = new Set(sessions);
+  for (const until = Date.now() + 30_000; pending.size > 0; await Bun.sleep(5)) {
+    if (Date.now() > until) throw new Error(`no probe from ${[...pending].map((s) => s.window).join(", ")}`);
+    for (const s of pending) {
+      if (!probeOf(s)) continue;
+      pending.delete(s);
+      if (probeOf(s)?.status !== undefined) continue;
+      process.kill(s.pid, "SIGSTOP");
+      // The signal lands asynchronously: only a stopped process cannot write its status any more.
+      await waitFor(`${s.window} to stop`, () => procStat(s.pid)?.state === "T");
+      // Stopped between truncating and writing the file (Claude Code writes in place) is not this case.
+      const held = probeOf(s);
+      if (held && held.status === undefined) caught.push(s.window);
+      else process.kill(s.pid, "SIGCONT");
+    }
+  }
+  for (const window of caught) {
+    const s = session(window);
+    try {
+      await expectOne(s, { state: "starting", status: null, waitingFor: null, liveness: "live" }, Date.now());
+      await expectCounts(`${window} starting`);
+    } finally {
+      process.kill(s.pid, "SIGCONT");
+    }
+  }
+  return caught;
+}
+
+// Started only when none of s1-s3 could be caught starting (see that step).
+const EXTRA_SESSIONS = ["x1", "x2", "x3"];
+
+/** Ends a session the later steps do not follow: claude killed (its shell reaps it), its probe removed. */
+async function endSession(s: Live): Promise<void> {
+  signal(s.pid, "SIGKILL");
+  await waitFor(`${s.window}: claude to be reaped`, () => procStat(s.pid) === undefined);
+  live.delete(s.window);
+  rmSync(probePath(home, s.pid), { force: true });
+}
+
 const STEP_MS = 60_000;
 
 describe("the real Claude Code, watched by ccpulse json", () => {
@@ -420,35 +466,17 @@ describe("the real Claude Code, watched by ccpulse json", () => {
     () =>
       step("idle", async () => {
         const sessions = [await launch("s1", "s1"), await launch("s2", "s2"), await launch("s3", "s3")];
-        // A probe is written without status and gets one on the first render, 0.1–1.4 s later (§7).
-        // Stopping the process in that window holds the probe there long enough to check `starting`.
-        const caught: string[] = [];
-        const pending = new Set(sessions);
-        for (const until = Date.now() + 30_000; pending.size > 0; await Bun.sleep(5)) {
-          if (Date.now() > until) throw new Error(`no probe from ${[...pending].map((s) => s.window).join(", ")}`);
-          for (const s of pending) {
-            if (!probeOf(s)) continue;
-            pending.delete(s);
-            if (probeOf(s)?.status !== undefined) continue;
-            process.kill(s.pid, "SIGSTOP");
-            // The signal lands asynchronously: only a stopped process cannot write its status any more.
-            await waitFor(`${s.window} to stop`, () => procStat(s.pid)?.state === "T");
-            // Stopped between truncating and writing the file (Claude Code writes in place) is not this case.
-            const held = probeOf(s);
-            if (held && held.status === undefined) caught.push(s.window);
-            else process.kill(s.pid, "SIGCONT");
-          }
+        const caught = await catchStarting(sessions);
+        // Claude Code does not always leave that window open: 5 of 36 starts were never seen without a
+        // status, and in the run where none of the three was, each probe's statusUpdatedAt was 175-200 ms
+        // before its startedAt. Then more sessions are started, one at a time, until one is caught.
+        for (const extra of EXTRA_SESSIONS) {
+          if (caught.length > 0) break;
+          const x = await launch(extra, extra);
+          caught.push(...(await catchStarting([x])));
+          await endSession(x);
         }
-        for (const window of caught) {
-          const s = session(window);
-          try {
-            await expectOne(s, { state: "starting", status: null, waitingFor: null, liveness: "live" }, Date.now());
-            await expectCounts(`${window} starting`);
-          } finally {
-            process.kill(s.pid, "SIGCONT");
-          }
-        }
-        console.log(`starting: ${caught.length} of 3 probes caught without status (${caught.join(", ")})`);
+        console.log(`starting: ${caught.length} probes caught without status (${caught.join(", ")})`);
         expect(caught.length).toBeGreaterThan(0);
         let last = 0;
         for (const s of sessions) last = Math.max(last, await untilProbe(s, "idle"));
