@@ -467,7 +467,7 @@ describe("the real Claude Code, watched by ccpulse json", () => {
       step("idle", async () => {
         const sessions = [await launch("s1", "s1"), await launch("s2", "s2"), await launch("s3", "s3")];
         const caught = await catchStarting(sessions);
-        // Claude Code does not always leave that window open: 5 of 36 starts were never seen without a
+        // Claude Code does not always leave that window open: 17 of 102 starts were never seen without a
         // status, and in the run where none of the three was, each probe's statusUpdatedAt was 175-200 ms
         // before its startedAt. Then more sessions are started, one at a time, until one is caught.
         for (const extra of EXTRA_SESSIONS) {
