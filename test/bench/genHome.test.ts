@@ -7,7 +7,7 @@
  * stale probes. Build the binary first (`make build`; `make test` does).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -112,7 +112,9 @@ test("bench/floor.ts reads every live session's files and counts at least each s
       expect(live.length).toBe(3);
       for (const [id, e] of live) {
         const transcript = join(ownEnv.CLAUDE_CONFIG_DIR, e.transcript);
-        const files = [transcript, ...walk(join(transcript.slice(0, -".jsonl".length), "subagents")).filter((f) => f.endsWith(".jsonl"))];
+        const subagents = join(transcript.slice(0, -".jsonl".length), "subagents");
+        const below = existsSync(subagents) ? (readdirSync(subagents, { recursive: true }) as string[]) : [];
+        const files = [transcript, ...below.filter((f) => f.endsWith(".jsonl")).map((f) => join(subagents, f))];
         expect(Object.keys(state.files).filter((f) => f.includes(id)).sort()).toEqual(files.sort());
         const read = files.reduce((sum, f) => sum + (state.files[f]?.tokens ?? []).reduce((a, b) => a + b, 0), 0);
         const truth = e.tokens.input + e.tokens.cacheWrite + e.tokens.cacheRead + e.tokens.output;
@@ -127,15 +129,6 @@ test("bench/floor.ts reads every live session's files and counts at least each s
     rmSync(own, { recursive: true, force: true });
   }
 });
-
-/** Every file below `root`, or none when it is missing. */
-function walk(root: string): string[] {
-  try {
-    return readdirSync(root, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(root, e.name)) : [join(root, e.name)]));
-  } catch {
-    return [];
-  }
-}
 
 test("--append BYTES writes about BYTES of transcript, however many live sessions share it", () => {
   // Ten live sessions, 20 KB each of a 200 KB append: less than one turn of ~10 tool calls. Each turn
